@@ -1,0 +1,38 @@
+//! A thread between a contact and a bot or agents, on one channel.
+
+use crate::enums::{Channel, ConversationStatus, HandledBy, Priority};
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "conversation")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub workspace_id: Uuid,
+    /// Human-friendly number, unique per workspace.
+    pub number: i64,
+    pub bot_id: Option<Uuid>,
+    pub contact_id: Uuid,
+    pub channel: Channel,
+    pub status: ConversationStatus,
+    pub priority: Priority,
+    pub assignee_agent_id: Option<Uuid>,
+    pub handled_by: HandledBy,
+    pub subject: Option<String>,
+    pub attributes: Json,
+    pub snoozed_until: Option<DateTimeUtc>,
+    pub waiting_since: Option<DateTimeUtc>,
+    pub first_reply_at: Option<DateTimeUtc>,
+    pub last_message_at: Option<DateTimeUtc>,
+    /// `last_message_at`, or `created_at` before the first message: the inbox sort key, never null.
+    pub last_activity_at: DateTimeUtc,
+    pub resolved_at: Option<DateTimeUtc>,
+    pub message_count: i64,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,15 @@
+//! Parlor's schema history. Depends on none of our crates: migrations are history, entities change.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261122_000001_initial;
+mod m20261122_000002_search;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261122_000001_initial::Migration), Box::new(m20261122_000002_search::Migration)]
+    }
+}
