@@ -1,1 +1,62 @@
+//! Parlor's GraphQL schema: one module per domain object, plus the shared machinery (pagination, filters, errors,
+//! loaders, the tenant scope). No HTTP here: the api crate serves [`ParlorSchema`].
 
+pub mod agents;
+pub mod bots;
+pub mod contacts;
+pub mod context;
+pub mod conversations;
+pub mod enums;
+pub mod error;
+pub mod filter;
+pub mod id;
+pub mod labels;
+pub mod limits;
+pub mod lists;
+pub mod loaders;
+pub mod messages;
+pub mod node;
+pub mod pagination;
+pub mod scope;
+pub mod stats;
+pub mod tickets;
+pub mod workspaces;
+
+use async_graphql::{EmptyMutation, EmptySubscription, MergedObject, Schema};
+use sea_orm::DatabaseConnection;
+
+pub use context::{NoViewer, Viewer};
+pub use limits::Limits;
+pub use loaders::Loaders;
+
+#[derive(MergedObject, Default)]
+pub struct Query(
+    node::NodeQuery,
+    workspaces::WorkspaceQuery,
+    agents::AgentQuery,
+    bots::BotQuery,
+    contacts::ContactQuery,
+    conversations::ConversationQuery,
+    messages::MessageQuery,
+    tickets::TicketQuery,
+    labels::LabelQuery,
+);
+
+pub type ParlorSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+
+/// The schema, with the database connection in its data and `limits` enforced before execution.
+pub fn build(db: DatabaseConnection, limits: Limits) -> ParlorSchema {
+    Schema::build(Query::default(), EmptyMutation, EmptySubscription)
+        .data(db)
+        .limit_depth(limits.depth)
+        .limit_complexity(limits.complexity)
+        .limit_directives(limits.directives)
+        .limit_recursive_depth(limits.recursive_depth)
+        .extension(limits::ErrorCodes)
+        .finish()
+}
+
+/// The SDL, as `parlor schema` prints it.
+pub fn sdl() -> String {
+    Schema::build(Query::default(), EmptyMutation, EmptySubscription).finish().sdl()
+}

@@ -1,0 +1,106 @@
+//! Agents: the humans of a workspace.
+
+use crate::enums::{Availability, Role};
+use crate::error::ApiResult;
+use crate::filter::{EnumFilter, FilterCtx, FilterInput, StringFilter};
+use crate::id::{self, Kind};
+use crate::lists::{condition, loaders, top_list};
+use crate::pagination::{Conn, KeyValue, PageArgs, Sort};
+use async_graphql::{Context, ID, InputObject, Object};
+use chrono::{DateTime, Utc};
+use entities::agent::{Column as C, Entity, Model};
+use sea_orm::Condition;
+use std::sync::Arc;
+
+pub struct Agent(pub Arc<Model>);
+
+impl From<Model> for Agent {
+    fn from(m: Model) -> Self {
+        Agent(Arc::new(m))
+    }
+}
+
+#[Object]
+impl Agent {
+    pub async fn id(&self) -> ID {
+        id::encode(Kind::Agent, self.0.id)
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    async fn email(&self) -> &str {
+        &self.0.email
+    }
+    async fn role(&self) -> Role {
+        self.0.role.into()
+    }
+    async fn availability(&self) -> Availability {
+        self.0.availability.into()
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+/// Which agents to list.
+#[derive(InputObject, Default, Clone, Debug)]
+pub struct AgentFilter {
+    pub role: Option<EnumFilter<Role>>,
+    pub name: Option<StringFilter>,
+    pub email: Option<StringFilter>,
+    pub and: Option<Vec<AgentFilter>>,
+    pub or: Option<Vec<AgentFilter>>,
+    pub not: Option<Box<AgentFilter>>,
+}
+
+impl FilterInput for AgentFilter {
+    fn own(&self, fx: &FilterCtx) -> ApiResult<Condition> {
+        let mut c = Condition::all();
+        if let Some(f) = &self.role {
+            c = c.add(f.condition(C::Role, "role")?);
+        }
+        if let Some(f) = &self.name {
+            c = c.add(f.condition(C::Name, "agent", "name", fx)?);
+        }
+        if let Some(f) = &self.email {
+            c = c.add(f.condition(C::Email, "agent", "email", fx)?);
+        }
+        Ok(c)
+    }
+
+    crate::filter_combinators!();
+}
+
+#[derive(Default)]
+pub struct AgentQuery;
+
+#[Object]
+impl AgentQuery {
+    /// The workspace's agents, oldest first.
+    #[graphql(complexity = "PageArgs::cost(first, last) * child_complexity")]
+    async fn agents(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        filter: Option<AgentFilter>,
+    ) -> ApiResult<Conn<Agent>> {
+        let cond = condition(ctx, filter.as_ref())?;
+        let sort: Sort<Entity> = Sort {
+            name: "createdAt",
+            col: C::CreatedAt,
+            id: C::Id,
+            desc: false,
+            time: true,
+            key: |m| (KeyValue::time(m.created_at), m.id),
+        };
+        top_list(ctx, cond, sort, PageArgs::new(first, after, last, before), Agent::from).await
+    }
+
+    async fn agent(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<Agent>> {
+        let id = id::decode(Kind::Agent, &id, "id")?;
+        Ok(loaders(ctx)?.agent().load_one(id).await?.map(Agent))
+    }
+}

@@ -1,0 +1,67 @@
+//! The `Bot` object.
+
+use crate::conversations::{Conversation, ConversationFilter, ConversationOrder};
+use crate::enums::BotStatus;
+use crate::error::ApiResult;
+use crate::id::{self, Kind};
+use crate::lists::{ChildLoaders, child_list, condition};
+use crate::pagination::{Conn, PageArgs};
+use async_graphql::{Context, ID, Json, Object};
+use chrono::{DateTime, Utc};
+use entities::bot::Model;
+use std::sync::Arc;
+
+pub struct Bot(pub Arc<Model>);
+
+impl From<Model> for Bot {
+    fn from(m: Model) -> Self {
+        Bot(Arc::new(m))
+    }
+}
+
+#[Object]
+impl Bot {
+    pub async fn id(&self) -> ID {
+        id::encode(Kind::Bot, self.0.id)
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    async fn description(&self) -> Option<&str> {
+        self.0.description.as_deref()
+    }
+    async fn status(&self) -> BotStatus {
+        self.0.status.into()
+    }
+    /// The bot's configuration (a JSON object).
+    async fn config(&self) -> Json<&serde_json::Value> {
+        Json(&self.0.config)
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+
+    /// Conversations this bot takes part in, most recent activity first.
+    #[graphql(complexity = "PageArgs::cost(first, last) * child_complexity")]
+    #[allow(clippy::too_many_arguments)]
+    async fn conversations(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        filter: Option<ConversationFilter>,
+        order_by: Option<ConversationOrder>,
+    ) -> ApiResult<Conn<Conversation>> {
+        let cond = condition(ctx, filter.as_ref())?;
+        let order = order_by.unwrap_or_default();
+        let shape = format!("{filter:?}{order:?}");
+        let via = ChildLoaders { pages: |l| l.conversations_of_bot(), counts: |l| l.conversation_counts_of_bot() };
+        let args = PageArgs::new(first, after, last, before);
+        child_list(ctx, via, self.0.id, shape, cond, order.sort(), args, Conversation::from).await
+    }
+}

@@ -1,0 +1,95 @@
+//! `ContactFilter` and `ContactOrder`.
+
+use crate::enums::OrderDirection;
+use crate::error::ApiResult;
+use crate::filter::{FilterCtx, FilterInput, IdFilter, StringFilter, TimeFilter, check_text, contains, has_label};
+use crate::id::Kind;
+use crate::pagination::{KeyValue, Sort};
+use async_graphql::{Enum, InputObject};
+use entities::contact::{Column as C, Entity, Model};
+use sea_orm::Condition;
+
+/// Which contacts to list.
+#[derive(InputObject, Default, Clone, Debug)]
+pub struct ContactFilter {
+    pub id: Option<IdFilter>,
+    pub external_id: Option<StringFilter>,
+    pub name: Option<StringFilter>,
+    pub email: Option<StringFilter>,
+    pub phone: Option<StringFilter>,
+    /// Case-insensitive substring of the name or the email.
+    pub search: Option<String>,
+    /// Contacts carrying any of these labels; `{isNull: true}` for those with none.
+    pub label_id: Option<IdFilter>,
+    pub created_at: Option<TimeFilter>,
+    pub last_seen_at: Option<TimeFilter>,
+    pub and: Option<Vec<ContactFilter>>,
+    pub or: Option<Vec<ContactFilter>>,
+    pub not: Option<Box<ContactFilter>>,
+}
+
+impl FilterInput for ContactFilter {
+    fn own(&self, fx: &FilterCtx) -> ApiResult<Condition> {
+        let mut c = Condition::all();
+        if let Some(f) = &self.id {
+            c = c.add(f.condition(C::Id, Kind::Contact, "id")?);
+        }
+        for (f, col, name) in [
+            (&self.external_id, C::ExternalId, "externalId"),
+            (&self.name, C::Name, "name"),
+            (&self.email, C::Email, "email"),
+            (&self.phone, C::Phone, "phone"),
+        ] {
+            if let Some(f) = f {
+                c = c.add(f.condition(col, "contact", name, fx)?);
+            }
+        }
+        if let Some(s) = &self.search {
+            check_text("search", s)?;
+            c = c.add(Condition::any().add(contains(fx.backend, "contact", C::Name, s)).add(contains(
+                fx.backend,
+                "contact",
+                C::Email,
+                s,
+            )));
+        }
+        if let Some(f) = &self.label_id {
+            c = c.add(has_label(C::Id, "contact_label", "contact_id", f, "labelId")?);
+        }
+        if let Some(f) = &self.created_at {
+            c = c.add(f.condition(C::CreatedAt));
+        }
+        if let Some(f) = &self.last_seen_at {
+            c = c.add(f.condition(C::LastSeenAt));
+        }
+        Ok(c)
+    }
+
+    crate::filter_combinators!();
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug, Default)]
+pub enum ContactOrderField {
+    #[default]
+    CreatedAt,
+    UpdatedAt,
+}
+
+/// How to order contacts (default: newest first).
+#[derive(InputObject, Clone, Copy, Debug, Default)]
+pub struct ContactOrder {
+    #[graphql(default)]
+    pub field: ContactOrderField,
+    #[graphql(default)]
+    pub direction: OrderDirection,
+}
+
+impl ContactOrder {
+    pub fn sort(self) -> Sort<Entity> {
+        let (name, col, key): (_, _, fn(&Model) -> (KeyValue, uuid::Uuid)) = match self.field {
+            ContactOrderField::CreatedAt => ("createdAt", C::CreatedAt, |m| (KeyValue::time(m.created_at), m.id)),
+            ContactOrderField::UpdatedAt => ("updatedAt", C::UpdatedAt, |m| (KeyValue::time(m.updated_at), m.id)),
+        };
+        Sort { name, col, id: C::Id, desc: self.direction.desc(), time: true, key }
+    }
+}

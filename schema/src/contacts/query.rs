@@ -1,0 +1,37 @@
+//! Root fields: `contacts`, `contact`.
+
+use super::{Contact, ContactFilter, ContactOrder};
+use crate::error::ApiResult;
+use crate::id::{self, Kind};
+use crate::lists::{condition, loaders, top_list};
+use crate::pagination::{Conn, PageArgs};
+use async_graphql::{Context, ID, Object};
+
+#[derive(Default)]
+pub struct ContactQuery;
+
+#[Object]
+impl ContactQuery {
+    /// Contacts of the workspace, newest first unless `orderBy` says otherwise.
+    #[graphql(complexity = "PageArgs::cost(first, last) * child_complexity")]
+    #[allow(clippy::too_many_arguments)]
+    async fn contacts(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        filter: Option<ContactFilter>,
+        order_by: Option<ContactOrder>,
+    ) -> ApiResult<Conn<Contact>> {
+        let cond = condition(ctx, filter.as_ref())?;
+        let sort = order_by.unwrap_or_default().sort();
+        top_list(ctx, cond, sort, PageArgs::new(first, after, last, before), Contact::from).await
+    }
+
+    async fn contact(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<Contact>> {
+        let id = id::decode(Kind::Contact, &id, "id")?;
+        Ok(loaders(ctx)?.contact().load_one(id).await?.map(Contact))
+    }
+}

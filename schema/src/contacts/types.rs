@@ -1,0 +1,102 @@
+//! The `Contact` object.
+
+use crate::conversations::{Conversation, ConversationFilter, ConversationOrder};
+use crate::error::ApiResult;
+use crate::id::{self, Kind};
+use crate::labels::{Label, labels_of};
+use crate::lists::{ChildLoaders, child_list, condition};
+use crate::loaders::LabelJoin;
+use crate::pagination::{Conn, PageArgs};
+use crate::tickets::{Ticket, TicketFilter, TicketOrder};
+use async_graphql::{Context, ID, Json, Object};
+use chrono::{DateTime, Utc};
+use entities::contact::Model;
+use std::sync::Arc;
+
+pub struct Contact(pub Arc<Model>);
+
+impl From<Model> for Contact {
+    fn from(m: Model) -> Self {
+        Contact(Arc::new(m))
+    }
+}
+
+#[Object]
+impl Contact {
+    pub async fn id(&self) -> ID {
+        id::encode(Kind::Contact, self.0.id)
+    }
+    /// The id this contact has in the client's own system.
+    async fn external_id(&self) -> Option<&str> {
+        self.0.external_id.as_deref()
+    }
+    async fn name(&self) -> Option<&str> {
+        self.0.name.as_deref()
+    }
+    async fn email(&self) -> Option<&str> {
+        self.0.email.as_deref()
+    }
+    async fn phone(&self) -> Option<&str> {
+        self.0.phone.as_deref()
+    }
+    /// Custom attributes (a JSON object).
+    async fn attributes(&self) -> Json<&serde_json::Value> {
+        Json(&self.0.attributes)
+    }
+    async fn last_seen_at(&self) -> Option<DateTime<Utc>> {
+        self.0.last_seen_at
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+
+    async fn labels(&self, ctx: &Context<'_>) -> ApiResult<Vec<Label>> {
+        labels_of(ctx, LabelJoin::Contact, self.0.id).await
+    }
+
+    /// The contact's conversations, most recent activity first.
+    #[graphql(complexity = "PageArgs::cost(first, last) * child_complexity")]
+    #[allow(clippy::too_many_arguments)]
+    async fn conversations(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        filter: Option<ConversationFilter>,
+        order_by: Option<ConversationOrder>,
+    ) -> ApiResult<Conn<Conversation>> {
+        let cond = condition(ctx, filter.as_ref())?;
+        let order = order_by.unwrap_or_default();
+        let shape = format!("{filter:?}{order:?}");
+        let via =
+            ChildLoaders { pages: |l| l.conversations_of_contact(), counts: |l| l.conversation_counts_of_contact() };
+        let args = PageArgs::new(first, after, last, before);
+        child_list(ctx, via, self.0.id, shape, cond, order.sort(), args, Conversation::from).await
+    }
+
+    /// The contact's tickets, newest first.
+    #[graphql(complexity = "PageArgs::cost(first, last) * child_complexity")]
+    #[allow(clippy::too_many_arguments)]
+    async fn tickets(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        filter: Option<TicketFilter>,
+        order_by: Option<TicketOrder>,
+    ) -> ApiResult<Conn<Ticket>> {
+        let cond = condition(ctx, filter.as_ref())?;
+        let order = order_by.unwrap_or_default();
+        let shape = format!("{filter:?}{order:?}");
+        let via = ChildLoaders { pages: |l| l.tickets_of_contact(), counts: |l| l.ticket_counts_of_contact() };
+        let args = PageArgs::new(first, after, last, before);
+        child_list(ctx, via, self.0.id, shape, cond, order.sort(), args, Ticket::from).await
+    }
+}

@@ -1,0 +1,122 @@
+//! `ConversationFilter` and `ConversationOrder`.
+
+use crate::enums::{Channel, ConversationStatus, HandledBy, OrderDirection, Priority};
+use crate::error::ApiResult;
+use crate::filter::{EnumFilter, FilterCtx, FilterInput, IdFilter, IntFilter, StringFilter, TimeFilter, has_label};
+use crate::id::Kind;
+use crate::pagination::{KeyValue, Sort};
+use async_graphql::{Enum, InputObject};
+use entities::conversation::{Column as C, Entity};
+use sea_orm::Condition;
+
+/// Which conversations to list. All given fields must match; `and`/`or`/`not` combine filters.
+#[derive(InputObject, Default, Clone, Debug)]
+pub struct ConversationFilter {
+    pub id: Option<IdFilter>,
+    pub number: Option<IntFilter>,
+    pub status: Option<EnumFilter<ConversationStatus>>,
+    pub channel: Option<EnumFilter<Channel>>,
+    pub priority: Option<EnumFilter<Priority>>,
+    pub handled_by: Option<EnumFilter<HandledBy>>,
+    pub bot_id: Option<IdFilter>,
+    pub contact_id: Option<IdFilter>,
+    /// The assigned agent; `{isNull: true}` for unassigned conversations.
+    pub assignee_id: Option<IdFilter>,
+    /// Conversations carrying any of these labels; `{isNull: true}` for those with none.
+    pub label_id: Option<IdFilter>,
+    pub subject: Option<StringFilter>,
+    pub created_at: Option<TimeFilter>,
+    pub updated_at: Option<TimeFilter>,
+    pub last_message_at: Option<TimeFilter>,
+    pub last_activity_at: Option<TimeFilter>,
+    pub and: Option<Vec<ConversationFilter>>,
+    pub or: Option<Vec<ConversationFilter>>,
+    pub not: Option<Box<ConversationFilter>>,
+}
+
+impl FilterInput for ConversationFilter {
+    fn own(&self, fx: &FilterCtx) -> ApiResult<Condition> {
+        let mut c = Condition::all();
+        if let Some(f) = &self.id {
+            c = c.add(f.condition(C::Id, Kind::Conversation, "id")?);
+        }
+        if let Some(f) = &self.number {
+            c = c.add(f.condition(C::Number, "number")?);
+        }
+        if let Some(f) = &self.status {
+            c = c.add(f.condition(C::Status, "status")?);
+        }
+        if let Some(f) = &self.channel {
+            c = c.add(f.condition(C::Channel, "channel")?);
+        }
+        if let Some(f) = &self.priority {
+            c = c.add(f.condition(C::Priority, "priority")?);
+        }
+        if let Some(f) = &self.handled_by {
+            c = c.add(f.condition(C::HandledBy, "handledBy")?);
+        }
+        if let Some(f) = &self.bot_id {
+            c = c.add(f.condition(C::BotId, Kind::Bot, "botId")?);
+        }
+        if let Some(f) = &self.contact_id {
+            c = c.add(f.condition(C::ContactId, Kind::Contact, "contactId")?);
+        }
+        if let Some(f) = &self.assignee_id {
+            c = c.add(f.condition(C::AssigneeAgentId, Kind::Agent, "assigneeId")?);
+        }
+        if let Some(f) = &self.label_id {
+            c = c.add(has_label(C::Id, "conversation_label", "conversation_id", f, "labelId")?);
+        }
+        if let Some(f) = &self.subject {
+            c = c.add(f.condition(C::Subject, "conversation", "subject", fx)?);
+        }
+        for (f, col) in [
+            (&self.created_at, C::CreatedAt),
+            (&self.updated_at, C::UpdatedAt),
+            (&self.last_message_at, C::LastMessageAt),
+            (&self.last_activity_at, C::LastActivityAt),
+        ] {
+            if let Some(f) = f {
+                c = c.add(f.condition(col));
+            }
+        }
+        Ok(c)
+    }
+
+    crate::filter_combinators!();
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug, Default)]
+pub enum ConversationOrderField {
+    /// Last message, or creation before the first message: the inbox order.
+    #[default]
+    LastActivityAt,
+    CreatedAt,
+    UpdatedAt,
+    Number,
+}
+
+/// How to order conversations (default: most recent activity first).
+#[derive(InputObject, Clone, Copy, Debug, Default)]
+pub struct ConversationOrder {
+    #[graphql(default)]
+    pub field: ConversationOrderField,
+    #[graphql(default)]
+    pub direction: OrderDirection,
+}
+
+impl ConversationOrder {
+    pub fn sort(self) -> Sort<Entity> {
+        use ConversationOrderField as F;
+        let (name, col, time, key): (_, _, _, fn(&entities::conversation::Model) -> (KeyValue, uuid::Uuid)) =
+            match self.field {
+                F::LastActivityAt => {
+                    ("lastActivityAt", C::LastActivityAt, true, |m| (KeyValue::time(m.last_activity_at), m.id))
+                }
+                F::CreatedAt => ("createdAt", C::CreatedAt, true, |m| (KeyValue::time(m.created_at), m.id)),
+                F::UpdatedAt => ("updatedAt", C::UpdatedAt, true, |m| (KeyValue::time(m.updated_at), m.id)),
+                F::Number => ("number", C::Number, false, |m| (KeyValue::Int(m.number), m.id)),
+            };
+        Sort { name, col, id: C::Id, desc: self.direction.desc(), time, key }
+    }
+}

@@ -1,0 +1,147 @@
+//! The `Conversation` object.
+
+use crate::agents::Agent;
+use crate::bots::Bot;
+use crate::contacts::Contact;
+use crate::enums::{Channel, ConversationStatus, HandledBy, Priority};
+use crate::error::ApiResult;
+use crate::id::{self, Kind};
+use crate::labels::{Label, labels_of};
+use crate::lists::{ChildLoaders, child_list, condition, loaders};
+use crate::loaders::LabelJoin;
+use crate::messages::{Message, MessageFilter, MessageOrder};
+use crate::pagination::{Conn, PageArgs};
+use crate::tickets::{Ticket, TicketFilter, TicketOrder};
+use async_graphql::{Context, ID, Json, Object};
+use chrono::{DateTime, Utc};
+use entities::conversation::Model;
+use std::sync::Arc;
+
+pub struct Conversation(pub Arc<Model>);
+
+impl From<Model> for Conversation {
+    fn from(m: Model) -> Self {
+        Conversation(Arc::new(m))
+    }
+}
+
+#[Object]
+impl Conversation {
+    pub async fn id(&self) -> ID {
+        id::encode(Kind::Conversation, self.0.id)
+    }
+    /// Human-friendly number, unique in the workspace.
+    async fn number(&self) -> i64 {
+        self.0.number
+    }
+    async fn channel(&self) -> Channel {
+        self.0.channel.into()
+    }
+    async fn status(&self) -> ConversationStatus {
+        self.0.status.into()
+    }
+    async fn priority(&self) -> Priority {
+        self.0.priority.into()
+    }
+    async fn handled_by(&self) -> HandledBy {
+        self.0.handled_by.into()
+    }
+    async fn subject(&self) -> Option<&str> {
+        self.0.subject.as_deref()
+    }
+    async fn attributes(&self) -> Json<&serde_json::Value> {
+        Json(&self.0.attributes)
+    }
+    async fn snoozed_until(&self) -> Option<DateTime<Utc>> {
+        self.0.snoozed_until
+    }
+    /// Since when the contact has been waiting for a reply (null when nobody is waiting).
+    async fn waiting_since(&self) -> Option<DateTime<Utc>> {
+        self.0.waiting_since
+    }
+    async fn first_reply_at(&self) -> Option<DateTime<Utc>> {
+        self.0.first_reply_at
+    }
+    async fn last_message_at(&self) -> Option<DateTime<Utc>> {
+        self.0.last_message_at
+    }
+    /// `lastMessageAt`, or `createdAt` before the first message.
+    async fn last_activity_at(&self) -> DateTime<Utc> {
+        self.0.last_activity_at
+    }
+    async fn resolved_at(&self) -> Option<DateTime<Utc>> {
+        self.0.resolved_at
+    }
+    async fn message_count(&self) -> i64 {
+        self.0.message_count
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+
+    async fn bot(&self, ctx: &Context<'_>) -> ApiResult<Option<Bot>> {
+        let Some(id) = self.0.bot_id else { return Ok(None) };
+        Ok(loaders(ctx)?.bot().load_one(id).await?.map(Bot))
+    }
+
+    async fn contact(&self, ctx: &Context<'_>) -> ApiResult<Option<Contact>> {
+        Ok(loaders(ctx)?.contact().load_one(self.0.contact_id).await?.map(Contact))
+    }
+
+    /// The agent the conversation is assigned to.
+    async fn assignee(&self, ctx: &Context<'_>) -> ApiResult<Option<Agent>> {
+        let Some(id) = self.0.assignee_agent_id else { return Ok(None) };
+        Ok(loaders(ctx)?.agent().load_one(id).await?.map(Agent))
+    }
+
+    /// Messages in conversation order (`seq`), oldest first: `last: 10` gives the latest ten.
+    #[graphql(complexity = "PageArgs::cost(first, last) * child_complexity")]
+    #[allow(clippy::too_many_arguments)]
+    async fn messages(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        filter: Option<MessageFilter>,
+        order_by: Option<MessageOrder>,
+    ) -> ApiResult<Conn<Message>> {
+        let cond = condition(ctx, filter.as_ref())?;
+        let order = order_by.unwrap_or_else(MessageOrder::in_conversation);
+        let shape = format!("{filter:?}{order:?}");
+        let via = ChildLoaders { pages: |l| l.messages_of_conversation(), counts: |l| l.message_counts() };
+        let args = PageArgs::new(first, after, last, before);
+        child_list(ctx, via, self.0.id, shape, cond, order.sort(), args, Message::from).await
+    }
+
+    /// Labels on the conversation, by name.
+    async fn labels(&self, ctx: &Context<'_>) -> ApiResult<Vec<Label>> {
+        labels_of(ctx, LabelJoin::Conversation, self.0.id).await
+    }
+
+    /// Tickets opened from this conversation.
+    #[graphql(complexity = "PageArgs::cost(first, last) * child_complexity")]
+    #[allow(clippy::too_many_arguments)]
+    async fn tickets(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        filter: Option<TicketFilter>,
+        order_by: Option<TicketOrder>,
+    ) -> ApiResult<Conn<Ticket>> {
+        let cond = condition(ctx, filter.as_ref())?;
+        let order = order_by.unwrap_or_default();
+        let shape = format!("{filter:?}{order:?}");
+        let via =
+            ChildLoaders { pages: |l| l.tickets_of_conversation(), counts: |l| l.ticket_counts_of_conversation() };
+        let args = PageArgs::new(first, after, last, before);
+        child_list(ctx, via, self.0.id, shape, cond, order.sort(), args, Ticket::from).await
+    }
+}

@@ -1,0 +1,100 @@
+//! The one error type of the GraphQL layer. Each variant maps to one `extensions.code` of DESIGN.md §3.
+//!
+//! Resolvers return `ApiResult<T>`; database errors become `Internal` after being logged (inside the request's
+//! span, so the log line carries the request id) and never show internals to the client.
+
+use async_graphql::{ErrorExtensions, ServerError};
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+/// Deliberately not `Display`: async-graphql converts any `Display` error into a plain error without a code, so
+/// the only way out of a resolver is our `From` impl below, which always sets `extensions.code`.
+#[derive(Debug, Clone)]
+pub enum ApiError {
+    Unauthenticated(String),
+    Forbidden(String),
+    NotFound(String),
+    BadUserInput { message: String, field: Option<String> },
+    Conflict(String),
+    QueryTooComplex(String),
+    Internal,
+}
+
+impl ApiError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Unauthenticated(_) => "UNAUTHENTICATED",
+            Self::Forbidden(_) => "FORBIDDEN",
+            Self::NotFound(_) => "NOT_FOUND",
+            Self::BadUserInput { .. } => "BAD_USER_INPUT",
+            Self::Conflict(_) => "CONFLICT",
+            Self::QueryTooComplex(_) => "QUERY_TOO_COMPLEX",
+            Self::Internal => "INTERNAL",
+        }
+    }
+
+    /// What the client is told.
+    pub fn message(&self) -> String {
+        match self {
+            Self::Unauthenticated(m) | Self::Forbidden(m) | Self::Conflict(m) | Self::QueryTooComplex(m) => m.clone(),
+            Self::NotFound(what) => format!("{what} not found"),
+            Self::BadUserInput { message, .. } => message.clone(),
+            Self::Internal => "internal error".to_owned(),
+        }
+    }
+
+    /// Bad input in a named argument or input field.
+    pub fn bad_input(field: impl Into<String>, message: impl Into<String>) -> Self {
+        let field = field.into();
+        Self::BadUserInput { message: format!("{field}: {}", message.into()), field: Some(field) }
+    }
+}
+
+impl From<sea_orm::DbErr> for ApiError {
+    fn from(err: sea_orm::DbErr) -> Self {
+        tracing::error!(error = %err, "database error");
+        Self::Internal
+    }
+}
+
+impl ErrorExtensions for ApiError {
+    fn extend(&self) -> async_graphql::Error {
+        async_graphql::Error::new(self.message()).extend_with(|_, e| {
+            e.set("code", self.code());
+            if let Self::BadUserInput { field: Some(field), .. } = self {
+                e.set("field", field.as_str());
+            }
+        })
+    }
+}
+
+impl From<ApiError> for async_graphql::Error {
+    fn from(err: ApiError) -> Self {
+        err.extend()
+    }
+}
+
+/// Gives a code to the errors async-graphql raises itself (parse, validation, limits, argument coercion), so
+/// that every error a client sees has one. Limit violations are `QUERY_TOO_COMPLEX`, the rest `BAD_USER_INPUT`.
+pub fn classify(mut err: ServerError) -> ServerError {
+    let has_code = err.extensions.as_ref().is_some_and(|e| e.get("code").is_some());
+    if has_code {
+        return err;
+    }
+    let msg = err.message.as_str();
+    let code = if msg.starts_with("Query is too complex")
+        || msg.starts_with("Query is nested too deep")
+        || msg.contains("too many directives")
+        || msg.contains("recursion")
+        || msg.starts_with("The query exceeds")
+    {
+        "QUERY_TOO_COMPLEX"
+    } else if err.path.is_empty() {
+        "BAD_USER_INPUT"
+    } else {
+        // A resolver error without a code: argument coercion failures land here.
+        "BAD_USER_INPUT"
+    };
+    err.extensions.get_or_insert_with(Default::default).set("code", code);
+    err
+}

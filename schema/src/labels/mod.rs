@@ -1,0 +1,99 @@
+//! Labels, and the labels of conversations, contacts and tickets.
+
+use crate::error::ApiResult;
+use crate::filter::{FilterCtx, FilterInput, StringFilter};
+use crate::id::{self, Kind};
+use crate::lists::{condition, loaders, top_list};
+use crate::loaders::LabelJoin;
+use crate::pagination::{Conn, KeyValue, PageArgs, Sort};
+use async_graphql::{Context, ID, InputObject, Object};
+use chrono::{DateTime, Utc};
+use entities::label::{Column as C, Entity, Model};
+use sea_orm::Condition;
+use std::sync::Arc;
+use uuid::Uuid;
+
+pub struct Label(pub Arc<Model>);
+
+impl From<Model> for Label {
+    fn from(m: Model) -> Self {
+        Label(Arc::new(m))
+    }
+}
+
+#[Object]
+impl Label {
+    pub async fn id(&self) -> ID {
+        id::encode(Kind::Label, self.0.id)
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// A CSS colour, such as `#1f77b4`.
+    async fn color(&self) -> &str {
+        &self.0.color
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+/// The labels on one conversation, contact or ticket (batched across owners).
+pub async fn labels_of(ctx: &Context<'_>, join: LabelJoin, owner: Uuid) -> ApiResult<Vec<Label>> {
+    let labels = loaders(ctx)?.labels_of().load_one((join, owner)).await?.unwrap_or_default();
+    Ok(labels.iter().map(|m| Label(Arc::new(m.clone()))).collect())
+}
+
+/// Which labels to list.
+#[derive(InputObject, Default, Clone, Debug)]
+pub struct LabelFilter {
+    pub name: Option<StringFilter>,
+    pub and: Option<Vec<LabelFilter>>,
+    pub or: Option<Vec<LabelFilter>>,
+    pub not: Option<Box<LabelFilter>>,
+}
+
+impl FilterInput for LabelFilter {
+    fn own(&self, fx: &FilterCtx) -> ApiResult<Condition> {
+        match &self.name {
+            Some(f) => f.condition(C::Name, "label", "name", fx),
+            None => Ok(Condition::all()),
+        }
+    }
+
+    crate::filter_combinators!();
+}
+
+#[derive(Default)]
+pub struct LabelQuery;
+
+#[Object]
+impl LabelQuery {
+    /// The workspace's labels, by name.
+    #[graphql(complexity = "PageArgs::cost(first, last) * child_complexity")]
+    async fn labels(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        filter: Option<LabelFilter>,
+    ) -> ApiResult<Conn<Label>> {
+        let cond = condition(ctx, filter.as_ref())?;
+        let sort: Sort<Entity> = Sort {
+            name: "name",
+            col: C::Name,
+            id: C::Id,
+            desc: false,
+            time: false,
+            key: |m| (KeyValue::Text(m.name.clone()), m.id),
+        };
+        top_list(ctx, cond, sort, PageArgs::new(first, after, last, before), Label::from).await
+    }
+
+    async fn label(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<Label>> {
+        let id = id::decode(Kind::Label, &id, "id")?;
+        Ok(loaders(ctx)?.label().load_one(id).await?.map(Label))
+    }
+}

@@ -1,0 +1,91 @@
+//! The two ways a list field is served, written once: [`top_list`] (a root field such as `conversations`) and
+//! [`child_list`] (a relation such as `Conversation.messages`, batched across parents through `ChildPages`).
+
+use crate::context::ContextExt;
+use crate::error::{ApiError, ApiResult};
+use crate::filter::{FilterCtx, FilterInput};
+use crate::loaders::{ChildCounts, ChildKey, ChildPages, ChildQuery, Loaders};
+use crate::pagination::{Conn, CountFn, PageArgs, Sort, count_of, fetch_page, into_connection};
+use crate::scope::{Tenanted, scoped};
+use async_graphql::dataloader::DataLoader;
+use async_graphql::{Context, OutputType};
+use sea_orm::{Condition, FromQueryResult, QueryFilter};
+use std::sync::Arc;
+use uuid::Uuid;
+
+/// The request's loaders.
+pub fn loaders<'a>(ctx: &'a Context<'_>) -> ApiResult<&'a Arc<Loaders>> {
+    ctx.data::<Arc<Loaders>>().map_err(|_| {
+        tracing::error!("no loaders in the request data");
+        ApiError::Internal
+    })
+}
+
+/// A filter input's condition (an absent filter matches everything).
+pub fn condition<F: FilterInput>(ctx: &Context<'_>, filter: Option<&F>) -> ApiResult<Condition> {
+    match filter {
+        Some(f) => f.build(&FilterCtx::new(ctx.db()?.get_database_backend())),
+        None => Ok(Condition::all()),
+    }
+}
+
+/// A root list: the viewer's rows of `E` matching `cond`, one keyset page of them.
+pub async fn top_list<E, N>(
+    ctx: &Context<'_>,
+    cond: Condition,
+    sort: Sort<E>,
+    args: PageArgs,
+    wrap: fn(E::Model) -> N,
+) -> ApiResult<Conn<N>>
+where
+    E: Tenanted,
+    E::Model: Sync,
+    N: OutputType,
+{
+    let (db, viewer) = (ctx.db()?, ctx.viewer()?);
+    let window = args.window(sort.name)?;
+    let select = scoped::<E>(viewer).filter(cond);
+    let page = fetch_page(db, select.clone(), &sort, &window).await?;
+    Ok(into_connection(page, &sort, count_of(db, select), wrap))
+}
+
+/// Which loaders serve one relation.
+pub struct ChildLoaders<E: Tenanted> {
+    pub pages: fn(&Loaders) -> &DataLoader<ChildPages<E>>,
+    pub counts: fn(&Loaders) -> &DataLoader<ChildCounts<E>>,
+}
+
+/// A relation's list for one parent. `shape` is the canonical text of the arguments that shaped `cond` (the
+/// filter and order as given): parents asking the same shape are served by one statement.
+pub async fn child_list<E, N>(
+    ctx: &Context<'_>,
+    via: ChildLoaders<E>,
+    parent: Uuid,
+    shape: String,
+    cond: Condition,
+    sort: Sort<E>,
+    args: PageArgs,
+    wrap: fn(E::Model) -> N,
+) -> ApiResult<Conn<N>>
+where
+    E: Tenanted,
+    E::Model: Send + Sync + Clone + FromQueryResult,
+    N: OutputType,
+{
+    let loaders = loaders(ctx)?;
+    let window = args.window(sort.name)?;
+    let key = format!("{shape}|{window:?}");
+    let query = Arc::new(ChildQuery { key, cond, sort, window });
+    let child = ChildKey { parent, query: query.clone() };
+    let page = (via.pages)(loaders)
+        .load_one(child.clone())
+        .await?
+        .map(|p| (*p).clone())
+        .unwrap_or_else(|| crate::pagination::Page { rows: vec![], has_previous: false, has_next: false });
+    let (all, counts) = (loaders.clone(), via.counts);
+    let count: CountFn = Arc::new(move || {
+        let (all, child) = (all.clone(), child.clone());
+        Box::pin(async move { Ok(counts(&all).load_one(child).await?.unwrap_or(0)) })
+    });
+    Ok(into_connection(page, &query.sort, count, wrap))
+}

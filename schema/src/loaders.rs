@@ -1,0 +1,369 @@
+//! DataLoaders, built per request with the viewer inside (so the cache never crosses tenants) and spawned inside
+//! the request's span and SQL statement counter.
+//!
+//! - [`ById`]: any tenant row by id (`WHERE id IN (…)`).
+//! - [`ChildPages`]: "first N children of each of these parents" in one windowed query (`ROW_NUMBER() OVER
+//!   (PARTITION BY parent …)`), so rows read stay bounded by the page; keyed by parent *and* query shape.
+//! - [`ChildCounts`]: `totalCount` of those child lists, one `GROUP BY` query, only when selected.
+//! - [`LabelsOf`]: labels of conversations, contacts or tickets through their join tables.
+
+use crate::context::Viewer;
+use crate::error::ApiError;
+use crate::pagination::{Page, Sort, Window};
+use crate::scope::{Tenanted, scoped};
+use crate::stats::RequestStats;
+use async_graphql::dataloader::{DataLoader, Loader};
+use entities::label;
+use futures::future::BoxFuture;
+use sea_orm::sea_query::{Alias, Asterisk, Expr, ExprTrait, Func, Order, Query, WindowStatement};
+use sea_orm::{
+    ColumnTrait, Condition, DatabaseConnection, EntityTrait, FromQueryResult, QueryFilter, QuerySelect, QueryTrait,
+};
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::sync::{Arc, OnceLock};
+use tracing::Instrument;
+use uuid::Uuid;
+
+type Spawner = Arc<dyn Fn(BoxFuture<'static, ()>) -> tokio::task::JoinHandle<()> + Send + Sync>;
+
+/// Any row of `E` in the viewer's workspace, by id.
+pub struct ById<E: Tenanted> {
+    db: DatabaseConnection,
+    viewer: Viewer,
+    _e: std::marker::PhantomData<fn() -> E>,
+}
+
+impl<E: Tenanted> Loader<Uuid> for ById<E>
+where
+    E::Model: Send + Sync,
+{
+    type Value = Arc<E::Model>;
+    type Error = ApiError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let rows = scoped::<E>(&self.viewer).filter(E::id_col().is_in(keys.iter().copied())).all(&self.db).await?;
+        Ok(rows.into_iter().map(|m| (E::model_id(&m), Arc::new(m))).collect())
+    }
+}
+
+/// The shape of a child list query: filter, sort and page. Parents asking the same shape share one statement.
+pub struct ChildQuery<E: EntityTrait> {
+    /// Canonical text of the shape (arguments as given), for equality and hashing.
+    pub key: String,
+    pub cond: Condition,
+    pub sort: Sort<E>,
+    pub window: Window,
+}
+
+/// A child list of one parent.
+pub struct ChildKey<E: EntityTrait> {
+    pub parent: Uuid,
+    pub query: Arc<ChildQuery<E>>,
+}
+
+impl<E: EntityTrait> Clone for ChildKey<E> {
+    fn clone(&self) -> Self {
+        Self { parent: self.parent, query: self.query.clone() }
+    }
+}
+impl<E: EntityTrait> PartialEq for ChildKey<E> {
+    fn eq(&self, o: &Self) -> bool {
+        self.parent == o.parent && self.query.key == o.query.key
+    }
+}
+impl<E: EntityTrait> Eq for ChildKey<E> {}
+impl<E: EntityTrait> Hash for ChildKey<E> {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        self.parent.hash(h);
+        self.query.key.hash(h);
+    }
+}
+
+/// A parent→children relation: the child's foreign key column and how to read it from a row.
+pub struct Relation<E: EntityTrait> {
+    pub parent_col: E::Column,
+    pub parent_of: fn(&E::Model) -> Option<Uuid>,
+}
+
+impl<E: EntityTrait> Clone for Relation<E> {
+    fn clone(&self) -> Self {
+        Self { parent_col: self.parent_col, parent_of: self.parent_of }
+    }
+}
+
+/// Group `keys` by their query shape.
+fn by_shape<E: EntityTrait>(keys: &[ChildKey<E>]) -> HashMap<&str, (Arc<ChildQuery<E>>, Vec<Uuid>)> {
+    let mut groups: HashMap<&str, (Arc<ChildQuery<E>>, Vec<Uuid>)> = HashMap::new();
+    for k in keys {
+        groups.entry(k.query.key.as_str()).or_insert_with(|| (k.query.clone(), vec![])).1.push(k.parent);
+    }
+    groups
+}
+
+pub struct ChildPages<E: Tenanted> {
+    db: DatabaseConnection,
+    viewer: Viewer,
+    rel: Relation<E>,
+}
+
+impl<E: Tenanted> Loader<ChildKey<E>> for ChildPages<E>
+where
+    E::Model: Send + Sync + Clone + FromQueryResult,
+{
+    type Value = Arc<Page<E::Model>>;
+    type Error = ApiError;
+
+    async fn load(&self, keys: &[ChildKey<E>]) -> Result<HashMap<ChildKey<E>, Self::Value>, Self::Error> {
+        let mut out = HashMap::with_capacity(keys.len());
+        for (_, (q, parents)) in by_shape(keys) {
+            let w = &q.window;
+            let mut rows_of: HashMap<Uuid, Vec<E::Model>> = HashMap::new();
+            if w.size > 0 {
+                let mut select = scoped::<E>(&self.viewer)
+                    .filter(self.rel.parent_col.is_in(parents.iter().copied()))
+                    .filter(q.cond.clone());
+                for (c, forward) in [(&w.after, true), (&w.before, false)] {
+                    if let Some(c) = c {
+                        select = select.filter(q.sort.beyond(c, forward));
+                    }
+                }
+                let order = q.sort.order(w.backward);
+                let mut inner = select.into_query();
+                inner.expr_window_as(
+                    Func::cust(Alias::new("ROW_NUMBER")),
+                    WindowStatement::partition_by(self.rel.parent_col)
+                        .order_by(q.sort.col, order.clone())
+                        .order_by(q.sort.id, order)
+                        .take(),
+                    Alias::new("rn"),
+                );
+                let outer = Query::select()
+                    .column(Asterisk)
+                    .from_subquery(inner, Alias::new("page"))
+                    .and_where(Expr::col(Alias::new("rn")).lte(w.size as i64 + 1))
+                    .order_by(Alias::new("rn"), Order::Asc)
+                    .take();
+                let stmt = self.db.get_database_backend().build(&outer);
+                for m in E::find().from_raw_sql(stmt).all(&self.db).await? {
+                    if let Some(p) = (self.rel.parent_of)(&m) {
+                        rows_of.entry(p).or_default().push(m);
+                    }
+                }
+            }
+            for parent in parents {
+                let rows = rows_of.remove(&parent).unwrap_or_default();
+                out.insert(ChildKey { parent, query: q.clone() }, Arc::new(Page::from_fetched(rows, w)));
+            }
+        }
+        Ok(out)
+    }
+}
+
+pub struct ChildCounts<E: Tenanted> {
+    db: DatabaseConnection,
+    viewer: Viewer,
+    rel: Relation<E>,
+}
+
+impl<E: Tenanted> Loader<ChildKey<E>> for ChildCounts<E>
+where
+    E::Model: Send + Sync,
+{
+    type Value = u64;
+    type Error = ApiError;
+
+    async fn load(&self, keys: &[ChildKey<E>]) -> Result<HashMap<ChildKey<E>, u64>, Self::Error> {
+        let mut out = HashMap::with_capacity(keys.len());
+        for (_, (q, parents)) in by_shape(keys) {
+            let counts: HashMap<Uuid, i64> = scoped::<E>(&self.viewer)
+                .select_only()
+                .column(self.rel.parent_col)
+                .column_as(Expr::cust("COUNT(*)"), "n")
+                .filter(self.rel.parent_col.is_in(parents.iter().copied()))
+                .filter(q.cond.clone())
+                .group_by(self.rel.parent_col)
+                .into_tuple::<(Uuid, i64)>()
+                .all(&self.db)
+                .await?
+                .into_iter()
+                .collect();
+            for parent in parents {
+                let n = u64::try_from(counts.get(&parent).copied().unwrap_or(0)).unwrap_or(0);
+                out.insert(ChildKey { parent, query: q.clone() }, n);
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Which join table links labels to their owner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LabelJoin {
+    Conversation,
+    Contact,
+    Ticket,
+}
+
+impl LabelJoin {
+    pub fn table(self) -> &'static str {
+        match self {
+            LabelJoin::Conversation => "conversation_label",
+            LabelJoin::Contact => "contact_label",
+            LabelJoin::Ticket => "ticket_label",
+        }
+    }
+
+    pub fn owner_col(self) -> &'static str {
+        match self {
+            LabelJoin::Conversation => "conversation_id",
+            LabelJoin::Contact => "contact_id",
+            LabelJoin::Ticket => "ticket_id",
+        }
+    }
+}
+
+pub struct LabelsOf {
+    db: DatabaseConnection,
+    viewer: Viewer,
+}
+
+#[derive(FromQueryResult)]
+struct LabelRow {
+    owner: Uuid,
+    id: Uuid,
+    workspace_id: Uuid,
+    name: String,
+    color: String,
+    created_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl Loader<(LabelJoin, Uuid)> for LabelsOf {
+    type Value = Arc<Vec<label::Model>>;
+    type Error = ApiError;
+
+    async fn load(&self, keys: &[(LabelJoin, Uuid)]) -> Result<HashMap<(LabelJoin, Uuid), Self::Value>, ApiError> {
+        let mut out: HashMap<(LabelJoin, Uuid), Vec<label::Model>> = keys.iter().map(|k| (*k, vec![])).collect();
+        for join in [LabelJoin::Conversation, LabelJoin::Contact, LabelJoin::Ticket] {
+            let owners: Vec<Uuid> = keys.iter().filter(|k| k.0 == join).map(|k| k.1).collect();
+            if owners.is_empty() {
+                continue;
+            }
+            let j = Alias::new(join.table());
+            let owner = Expr::col((j.clone(), Alias::new(join.owner_col())));
+            let query = Query::select()
+                .expr_as(owner.clone(), Alias::new("owner"))
+                .column((label::Entity, Asterisk))
+                .from(label::Entity)
+                .inner_join(
+                    j.clone(),
+                    Expr::col((j, Alias::new("label_id"))).equals((label::Entity, label::Column::Id)),
+                )
+                .and_where(owner.is_in(owners))
+                .and_where(Expr::col((label::Entity, label::Column::WorkspaceId)).eq(self.viewer.workspace_id))
+                .order_by((label::Entity, label::Column::Name), Order::Asc)
+                .take();
+            let stmt = self.db.get_database_backend().build(&query);
+            for r in LabelRow::find_by_statement(stmt).all(&self.db).await? {
+                let m = label::Model {
+                    id: r.id,
+                    workspace_id: r.workspace_id,
+                    name: r.name,
+                    color: r.color,
+                    created_at: r.created_at,
+                };
+                out.entry((join, r.owner)).or_default().push(m);
+            }
+        }
+        Ok(out.into_iter().map(|(k, v)| (k, Arc::new(v))).collect())
+    }
+}
+
+/// Declares the per-request loader set; each loader is built on first use.
+macro_rules! loader_set {
+    ($( $(#[$doc:meta])* $field:ident : $ty:ty = |$db:ident, $viewer:ident| $make:expr ;)+) => {
+        pub struct Loaders {
+            db: DatabaseConnection,
+            viewer: Viewer,
+            spawner: Spawner,
+            $( $field: OnceLock<DataLoader<$ty>>, )+
+        }
+
+        impl Loaders {
+            $(
+                $(#[$doc])*
+                pub fn $field(&self) -> &DataLoader<$ty> {
+                    self.$field.get_or_init(|| {
+                        let ($db, $viewer) = (self.db.clone(), self.viewer.clone());
+                        let spawner = self.spawner.clone();
+                        DataLoader::new($make, move |f| spawner(f))
+                    })
+                }
+            )+
+        }
+
+        impl Loaders {
+            /// Call inside the request's span and stats scope: loads run in tasks that inherit both.
+            pub fn new(db: DatabaseConnection, viewer: Viewer) -> Self {
+                let stats = RequestStats::current();
+                let span = tracing::Span::current();
+                let spawner: Spawner = Arc::new(move |fut: BoxFuture<'static, ()>| {
+                    let fut = fut.instrument(span.clone());
+                    match stats.clone() {
+                        Some(s) => tokio::spawn(RequestStats::scope(s, fut)),
+                        None => tokio::spawn(fut),
+                    }
+                });
+                Self { db, viewer, spawner, $( $field: OnceLock::new(), )+ }
+            }
+        }
+    };
+}
+
+fn by_id<E: Tenanted>(db: DatabaseConnection, viewer: Viewer) -> ById<E> {
+    ById { db, viewer, _e: std::marker::PhantomData }
+}
+
+use entities::{agent, bot, contact, conversation, message, ticket};
+
+fn msg_rel() -> Relation<message::Entity> {
+    Relation { parent_col: message::Column::ConversationId, parent_of: |m| Some(m.conversation_id) }
+}
+fn conv_by_contact() -> Relation<conversation::Entity> {
+    Relation { parent_col: conversation::Column::ContactId, parent_of: |m| Some(m.contact_id) }
+}
+fn conv_by_bot() -> Relation<conversation::Entity> {
+    Relation { parent_col: conversation::Column::BotId, parent_of: |m| m.bot_id }
+}
+fn ticket_by_contact() -> Relation<ticket::Entity> {
+    Relation { parent_col: ticket::Column::ContactId, parent_of: |m| Some(m.contact_id) }
+}
+fn ticket_by_conv() -> Relation<ticket::Entity> {
+    Relation { parent_col: ticket::Column::ConversationId, parent_of: |m| m.conversation_id }
+}
+
+loader_set! {
+    agent: ById<agent::Entity> = |db, viewer| by_id(db, viewer);
+    bot: ById<bot::Entity> = |db, viewer| by_id(db, viewer);
+    contact: ById<contact::Entity> = |db, viewer| by_id(db, viewer);
+    conversation: ById<conversation::Entity> = |db, viewer| by_id(db, viewer);
+    message: ById<message::Entity> = |db, viewer| by_id(db, viewer);
+    ticket: ById<ticket::Entity> = |db, viewer| by_id(db, viewer);
+    label: ById<label::Entity> = |db, viewer| by_id(db, viewer);
+    labels_of: LabelsOf = |db, viewer| LabelsOf { db, viewer };
+    messages_of_conversation: ChildPages<message::Entity> = |db, viewer| ChildPages { db, viewer, rel: msg_rel() };
+    message_counts: ChildCounts<message::Entity> = |db, viewer| ChildCounts { db, viewer, rel: msg_rel() };
+    conversations_of_contact: ChildPages<conversation::Entity> =
+        |db, viewer| ChildPages { db, viewer, rel: conv_by_contact() };
+    conversation_counts_of_contact: ChildCounts<conversation::Entity> =
+        |db, viewer| ChildCounts { db, viewer, rel: conv_by_contact() };
+    conversations_of_bot: ChildPages<conversation::Entity> = |db, viewer| ChildPages { db, viewer, rel: conv_by_bot() };
+    conversation_counts_of_bot: ChildCounts<conversation::Entity> =
+        |db, viewer| ChildCounts { db, viewer, rel: conv_by_bot() };
+    tickets_of_contact: ChildPages<ticket::Entity> = |db, viewer| ChildPages { db, viewer, rel: ticket_by_contact() };
+    ticket_counts_of_contact: ChildCounts<ticket::Entity> =
+        |db, viewer| ChildCounts { db, viewer, rel: ticket_by_contact() };
+    tickets_of_conversation: ChildPages<ticket::Entity> = |db, viewer| ChildPages { db, viewer, rel: ticket_by_conv() };
+    ticket_counts_of_conversation: ChildCounts<ticket::Entity> =
+        |db, viewer| ChildCounts { db, viewer, rel: ticket_by_conv() };
+}

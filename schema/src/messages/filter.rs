@@ -1,0 +1,97 @@
+//! `MessageFilter` and `MessageOrder`.
+
+use crate::enums::{Channel, MessageKind, MessageStatus, OrderDirection, SenderKind};
+use crate::error::ApiResult;
+use crate::filter::{EnumFilter, FilterCtx, FilterInput, IdFilter, StringFilter, TimeFilter};
+use crate::id::Kind;
+use crate::pagination::{KeyValue, Sort};
+use async_graphql::{Enum, InputObject};
+use entities::message::{Column as C, Entity, Model};
+use sea_orm::{ColumnTrait, Condition};
+
+/// Which messages to list.
+#[derive(InputObject, Default, Clone, Debug)]
+pub struct MessageFilter {
+    pub id: Option<IdFilter>,
+    pub conversation_id: Option<IdFilter>,
+    pub channel: Option<EnumFilter<Channel>>,
+    pub sender_kind: Option<EnumFilter<SenderKind>>,
+    pub kind: Option<EnumFilter<MessageKind>>,
+    pub status: Option<EnumFilter<MessageStatus>>,
+    /// Private agent notes only (`true`) or public messages only (`false`).
+    pub private: Option<bool>,
+    /// Matches the message text (`contains` is case-insensitive substring search).
+    pub content: Option<StringFilter>,
+    pub created_at: Option<TimeFilter>,
+    pub and: Option<Vec<MessageFilter>>,
+    pub or: Option<Vec<MessageFilter>>,
+    pub not: Option<Box<MessageFilter>>,
+}
+
+impl FilterInput for MessageFilter {
+    fn own(&self, fx: &FilterCtx) -> ApiResult<Condition> {
+        let mut c = Condition::all();
+        if let Some(f) = &self.id {
+            c = c.add(f.condition(C::Id, Kind::Message, "id")?);
+        }
+        if let Some(f) = &self.conversation_id {
+            c = c.add(f.condition(C::ConversationId, Kind::Conversation, "conversationId")?);
+        }
+        if let Some(f) = &self.channel {
+            c = c.add(f.condition(C::Channel, "channel")?);
+        }
+        if let Some(f) = &self.sender_kind {
+            c = c.add(f.condition(C::SenderKind, "senderKind")?);
+        }
+        if let Some(f) = &self.kind {
+            c = c.add(f.condition(C::Kind, "kind")?);
+        }
+        if let Some(f) = &self.status {
+            c = c.add(f.condition(C::Status, "status")?);
+        }
+        if let Some(p) = self.private {
+            c = c.add(C::Private.eq(p));
+        }
+        if let Some(f) = &self.content {
+            c = c.add(f.condition(C::Content, "message", "content", fx)?);
+        }
+        if let Some(f) = &self.created_at {
+            c = c.add(f.condition(C::CreatedAt));
+        }
+        Ok(c)
+    }
+
+    crate::filter_combinators!();
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug, Default)]
+pub enum MessageOrderField {
+    #[default]
+    CreatedAt,
+    /// Position in the conversation; only meaningful inside one conversation.
+    Seq,
+}
+
+/// How to order messages.
+#[derive(InputObject, Clone, Copy, Debug, Default)]
+pub struct MessageOrder {
+    #[graphql(default)]
+    pub field: MessageOrderField,
+    #[graphql(default)]
+    pub direction: OrderDirection,
+}
+
+impl MessageOrder {
+    /// The default inside a conversation: `seq`, oldest first.
+    pub fn in_conversation() -> Self {
+        Self { field: MessageOrderField::Seq, direction: OrderDirection::Asc }
+    }
+
+    pub fn sort(self) -> Sort<Entity> {
+        let (name, col, time, key): (_, _, _, fn(&Model) -> (KeyValue, uuid::Uuid)) = match self.field {
+            MessageOrderField::CreatedAt => ("createdAt", C::CreatedAt, true, |m| (KeyValue::time(m.created_at), m.id)),
+            MessageOrderField::Seq => ("seq", C::Seq, false, |m| (KeyValue::Int(m.seq), m.id)),
+        };
+        Sort { name, col, id: C::Id, desc: self.direction.desc(), time, key }
+    }
+}

@@ -1,0 +1,91 @@
+//! The `Message` object and its `Sender`.
+
+use crate::agents::Agent;
+use crate::bots::Bot;
+use crate::contacts::Contact;
+use crate::conversations::Conversation;
+use crate::enums::{Channel, MessageKind, MessageStatus, SenderKind};
+use crate::error::ApiResult;
+use crate::id::{self, Kind};
+use crate::lists::loaders;
+use async_graphql::{Context, ID, Json, Object, Union};
+use chrono::{DateTime, Utc};
+use entities::enums::SenderKind as DbSenderKind;
+use entities::message::Model;
+use std::sync::Arc;
+
+pub struct Message(pub Arc<Model>);
+
+impl From<Model> for Message {
+    fn from(m: Model) -> Self {
+        Message(Arc::new(m))
+    }
+}
+
+/// Who wrote a message. System messages have no sender.
+#[derive(Union)]
+pub enum Sender {
+    Contact(Contact),
+    Bot(Bot),
+    Agent(Agent),
+}
+
+#[Object]
+impl Message {
+    pub async fn id(&self) -> ID {
+        id::encode(Kind::Message, self.0.id)
+    }
+    /// Position in the conversation, from 1, without gaps.
+    async fn seq(&self) -> i64 {
+        self.0.seq
+    }
+    async fn channel(&self) -> Channel {
+        self.0.channel.into()
+    }
+    async fn sender_kind(&self) -> SenderKind {
+        self.0.sender_kind.into()
+    }
+    async fn kind(&self) -> MessageKind {
+        self.0.kind.into()
+    }
+    async fn content(&self) -> &str {
+        &self.0.content
+    }
+    /// Structured content: card, quick replies, attachment data.
+    async fn payload(&self) -> Json<&serde_json::Value> {
+        Json(&self.0.payload)
+    }
+    /// An agent's note, never shown to the contact.
+    async fn private(&self) -> bool {
+        self.0.private
+    }
+    async fn status(&self) -> MessageStatus {
+        self.0.status.into()
+    }
+    /// The channel's own id of an inbound message.
+    async fn source_id(&self) -> Option<&str> {
+        self.0.source_id.as_deref()
+    }
+    /// The sending client's idempotency key.
+    async fn client_message_id(&self) -> Option<&str> {
+        self.0.client_message_id.as_deref()
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+
+    async fn conversation(&self, ctx: &Context<'_>) -> ApiResult<Option<Conversation>> {
+        Ok(loaders(ctx)?.conversation().load_one(self.0.conversation_id).await?.map(Conversation))
+    }
+
+    async fn sender(&self, ctx: &Context<'_>) -> ApiResult<Option<Sender>> {
+        let Some(id) = self.0.sender_id else { return Ok(None) };
+        let l = loaders(ctx)?;
+        Ok(match self.0.sender_kind {
+            DbSenderKind::Contact => l.contact().load_one(id).await?.map(|m| Sender::Contact(Contact(m))),
+            DbSenderKind::Bot => l.bot().load_one(id).await?.map(|m| Sender::Bot(Bot(m))),
+            DbSenderKind::Agent => l.agent().load_one(id).await?.map(|m| Sender::Agent(Agent(m))),
+            DbSenderKind::System => None,
+        })
+    }
+}

@@ -1,0 +1,80 @@
+//! The `Ticket` object.
+
+use crate::agents::Agent;
+use crate::contacts::Contact;
+use crate::conversations::Conversation;
+use crate::enums::{Priority, TicketStatus};
+use crate::error::ApiResult;
+use crate::id::{self, Kind};
+use crate::labels::{Label, labels_of};
+use crate::lists::loaders;
+use crate::loaders::LabelJoin;
+use async_graphql::{Context, ID, Object};
+use chrono::{DateTime, Utc};
+use entities::ticket::Model;
+use std::sync::Arc;
+
+pub struct Ticket(pub Arc<Model>);
+
+impl From<Model> for Ticket {
+    fn from(m: Model) -> Self {
+        Ticket(Arc::new(m))
+    }
+}
+
+#[Object]
+impl Ticket {
+    pub async fn id(&self) -> ID {
+        id::encode(Kind::Ticket, self.0.id)
+    }
+    /// Human-friendly number, unique in the workspace.
+    async fn number(&self) -> i64 {
+        self.0.number
+    }
+    async fn subject(&self) -> &str {
+        &self.0.subject
+    }
+    async fn description(&self) -> Option<&str> {
+        self.0.description.as_deref()
+    }
+    async fn status(&self) -> TicketStatus {
+        self.0.status.into()
+    }
+    async fn priority(&self) -> Priority {
+        self.0.priority.into()
+    }
+    async fn due_at(&self) -> Option<DateTime<Utc>> {
+        self.0.due_at
+    }
+    async fn first_response_at(&self) -> Option<DateTime<Utc>> {
+        self.0.first_response_at
+    }
+    async fn resolved_at(&self) -> Option<DateTime<Utc>> {
+        self.0.resolved_at
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+
+    /// The conversation the ticket was opened from, if any.
+    async fn conversation(&self, ctx: &Context<'_>) -> ApiResult<Option<Conversation>> {
+        let Some(id) = self.0.conversation_id else { return Ok(None) };
+        Ok(loaders(ctx)?.conversation().load_one(id).await?.map(Conversation))
+    }
+
+    async fn contact(&self, ctx: &Context<'_>) -> ApiResult<Option<Contact>> {
+        Ok(loaders(ctx)?.contact().load_one(self.0.contact_id).await?.map(Contact))
+    }
+
+    async fn assignee(&self, ctx: &Context<'_>) -> ApiResult<Option<Agent>> {
+        let Some(id) = self.0.assignee_agent_id else { return Ok(None) };
+        Ok(loaders(ctx)?.agent().load_one(id).await?.map(Agent))
+    }
+
+    async fn labels(&self, ctx: &Context<'_>) -> ApiResult<Vec<Label>> {
+        labels_of(ctx, LabelJoin::Ticket, self.0.id).await
+    }
+}

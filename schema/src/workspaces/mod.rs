@@ -1,0 +1,46 @@
+//! The workspace (tenant) the request acts in.
+
+use crate::context::ContextExt;
+use crate::error::{ApiError, ApiResult};
+use crate::id::{self, Kind};
+use async_graphql::{Context, ID, Object};
+use chrono::{DateTime, Utc};
+use entities::workspace::{Entity, Model};
+use sea_orm::EntityTrait;
+
+pub struct Workspace(pub Model);
+
+#[Object]
+impl Workspace {
+    pub async fn id(&self) -> ID {
+        id::encode(Kind::Workspace, self.0.id)
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// The short name used in URLs and the `X-Parlor-Workspace` header.
+    async fn slug(&self) -> &str {
+        &self.0.slug
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+/// The viewer's workspace row.
+pub async fn current(ctx: &Context<'_>) -> ApiResult<Workspace> {
+    let viewer = ctx.viewer()?;
+    let row = Entity::find_by_id(viewer.workspace_id).one(ctx.db()?).await?;
+    row.map(Workspace).ok_or_else(|| ApiError::NotFound("workspace".into()))
+}
+
+#[derive(Default)]
+pub struct WorkspaceQuery;
+
+#[Object]
+impl WorkspaceQuery {
+    /// The workspace this request acts in.
+    async fn workspace(&self, ctx: &Context<'_>) -> ApiResult<Workspace> {
+        current(ctx).await
+    }
+}
