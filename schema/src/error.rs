@@ -74,6 +74,25 @@ impl From<ApiError> for async_graphql::Error {
     }
 }
 
+/// For nullable fields: a failure becomes `null` in `data` plus an error with the field's path, as the spec asks.
+/// (async-graphql 7.2 leaves the field's key out of `data` instead: upstream issue 1449.)
+pub trait OrNull<T> {
+    fn or_null(self, ctx: &async_graphql::Context<'_>) -> Option<T>;
+}
+
+impl<T> OrNull<T> for ApiResult<Option<T>> {
+    fn or_null(self, ctx: &async_graphql::Context<'_>) -> Option<T> {
+        match self {
+            Ok(v) => v,
+            Err(e) => {
+                let err = async_graphql::Error::from(e).into_server_error(ctx.item.pos);
+                ctx.add_error(ctx.set_error_path(err));
+                None
+            }
+        }
+    }
+}
+
 /// Gives a code to the errors async-graphql raises itself (parse, validation, limits, argument coercion), so
 /// that every error a client sees has one. Limit violations are `QUERY_TOO_COMPLEX`, the rest `BAD_USER_INPUT`.
 pub fn classify(mut err: ServerError) -> ServerError {

@@ -159,9 +159,10 @@ pub fn contains<C: ColumnTrait>(backend: DbBackend, table: &str, col: C, needle:
             Expr::col((Alias::new(table), Alias::new("rowid"))).in_subquery(sub)
         }
         DbBackend::Postgres => {
-            Expr::cust_with_exprs("? ILIKE ? ESCAPE '\\'", [Expr::col(col.as_column_ref()), Expr::val(pattern)])
+            Expr::cust_with_exprs("$1 ILIKE $2 ESCAPE '\\'", [Expr::col(col.as_column_ref()), Expr::val(pattern)])
         }
         _ => Expr::cust_with_exprs(
+            // sea-query's custom-expression placeholders follow the backend: `?` here, `$N` on PostgreSQL.
             "lower(?) LIKE lower(?) ESCAPE '\\'",
             [Expr::col(col.as_column_ref()), Expr::val(pattern)],
         ),

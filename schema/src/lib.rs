@@ -19,6 +19,7 @@ pub mod node;
 pub mod pagination;
 pub mod scope;
 pub mod stats;
+pub mod tasks;
 pub mod tickets;
 pub mod workspaces;
 
@@ -28,6 +29,7 @@ use sea_orm::DatabaseConnection;
 pub use context::{NoViewer, Viewer};
 pub use limits::Limits;
 pub use loaders::Loaders;
+pub use tasks::TaskQueue;
 
 #[derive(MergedObject, Default)]
 pub struct Query(

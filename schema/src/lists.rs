@@ -7,14 +7,21 @@ use crate::filter::{FilterCtx, FilterInput};
 use crate::loaders::{ChildCounts, ChildKey, ChildPages, ChildQuery, Loaders};
 use crate::pagination::{Conn, CountFn, PageArgs, Sort, count_of, fetch_page, into_connection};
 use crate::scope::{Tenanted, scoped};
-use async_graphql::dataloader::DataLoader;
+use async_graphql::dataloader::{DataLoader, HashMapCache};
 use async_graphql::{Context, OutputType};
 use sea_orm::{Condition, FromQueryResult, QueryFilter};
 use std::sync::Arc;
 use uuid::Uuid;
 
+/// Whether the selection of a connection field asks for `field` on its nodes.
+pub fn selects_on_nodes(ctx: &Context<'_>, field: &str) -> bool {
+    let look = ctx.look_ahead();
+    look.field("nodes").field(field).exists() || look.field("edges").field("node").field(field).exists()
+}
+
 /// The request's loaders.
 pub fn loaders<'a>(ctx: &'a Context<'_>) -> ApiResult<&'a Arc<Loaders>> {
+    ctx.viewer()?;
     ctx.data::<Arc<Loaders>>().map_err(|_| {
         tracing::error!("no loaders in the request data");
         ApiError::Internal
@@ -51,20 +58,28 @@ where
 
 /// Which loaders serve one relation.
 pub struct ChildLoaders<E: Tenanted> {
-    pub pages: fn(&Loaders) -> &DataLoader<ChildPages<E>>,
-    pub counts: fn(&Loaders) -> &DataLoader<ChildCounts<E>>,
+    pub pages: fn(&Loaders) -> &DataLoader<ChildPages<E>, HashMapCache>,
+    pub counts: fn(&Loaders) -> &DataLoader<ChildCounts<E>, HashMapCache>,
 }
 
-/// A relation's list for one parent. `shape` is the canonical text of the arguments that shaped `cond` (the
-/// filter and order as given): parents asking the same shape are served by one statement.
+/// What one parent asks of a relation's list.
+pub struct ChildSpec<E: Tenanted> {
+    /// Canonical text of the arguments that shaped `cond` (the filter and order as given): parents asking the same
+    /// shape are served by one statement.
+    pub shape: String,
+    pub cond: Condition,
+    pub sort: Sort<E>,
+    pub args: PageArgs,
+    /// Whether to load the rows' relations for the whole batch at once (see `loaders::Prefetch`).
+    pub prefetch: bool,
+}
+
+/// A relation's list for one parent, batched with every other parent's through `via`.
 pub async fn child_list<E, N>(
     ctx: &Context<'_>,
     via: ChildLoaders<E>,
     parent: Uuid,
-    shape: String,
-    cond: Condition,
-    sort: Sort<E>,
-    args: PageArgs,
+    spec: ChildSpec<E>,
     wrap: fn(E::Model) -> N,
 ) -> ApiResult<Conn<N>>
 where
@@ -72,10 +87,11 @@ where
     E::Model: Send + Sync + Clone + FromQueryResult,
     N: OutputType,
 {
+    let ChildSpec { shape, cond, sort, args, prefetch } = spec;
     let loaders = loaders(ctx)?;
     let window = args.window(sort.name)?;
-    let key = format!("{shape}|{window:?}");
-    let query = Arc::new(ChildQuery { key, cond, sort, window });
+    let key = format!("{shape}|{window:?}|{prefetch}");
+    let query = Arc::new(ChildQuery { key, cond, sort, window, prefetch });
     let child = ChildKey { parent, query: query.clone() };
     let page = (via.pages)(loaders)
         .load_one(child.clone())

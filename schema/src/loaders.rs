@@ -1,5 +1,5 @@
-//! DataLoaders, built per request with the viewer inside (so the cache never crosses tenants) and spawned inside
-//! the request's span and SQL statement counter.
+//! DataLoaders, built per request with the viewer inside (so the cache never crosses tenants), their batches run
+//! inside the request's task (see `tasks`).
 //!
 //! - [`ById`]: any tenant row by id (`WHERE id IN (…)`).
 //! - [`ChildPages`]: "first N children of each of these parents" in one windowed query (`ROW_NUMBER() OVER
@@ -11,8 +11,8 @@ use crate::context::Viewer;
 use crate::error::ApiError;
 use crate::pagination::{Page, Sort, Window};
 use crate::scope::{Tenanted, scoped};
-use crate::stats::RequestStats;
-use async_graphql::dataloader::{DataLoader, Loader};
+use crate::tasks::TaskQueue;
+use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use entities::label;
 use futures::future::BoxFuture;
 use sea_orm::sea_query::{Alias, Asterisk, Expr, ExprTrait, Func, Order, Query, WindowStatement};
@@ -21,11 +21,8 @@ use sea_orm::{
 };
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
-use std::sync::{Arc, OnceLock};
-use tracing::Instrument;
+use std::sync::{Arc, OnceLock, Weak};
 use uuid::Uuid;
-
-type Spawner = Arc<dyn Fn(BoxFuture<'static, ()>) -> tokio::task::JoinHandle<()> + Send + Sync>;
 
 /// Any row of `E` in the viewer's workspace, by id.
 pub struct ById<E: Tenanted> {
@@ -54,6 +51,8 @@ pub struct ChildQuery<E: EntityTrait> {
     pub cond: Condition,
     pub sort: Sort<E>,
     pub window: Window,
+    /// Load the relations the selection asks for (message senders) for the whole batch at once.
+    pub prefetch: bool,
 }
 
 /// A child list of one parent.
@@ -101,10 +100,15 @@ fn by_shape<E: EntityTrait>(keys: &[ChildKey<E>]) -> HashMap<&str, (Arc<ChildQue
     groups
 }
 
+/// Primes other loaders with the relations of a batch of rows, so that per-row loads hit the cache.
+pub type Prefetch<E> = fn(Arc<Loaders>, &[<E as EntityTrait>::Model]) -> BoxFuture<'static, ()>;
+
 pub struct ChildPages<E: Tenanted> {
     db: DatabaseConnection,
     viewer: Viewer,
     rel: Relation<E>,
+    loaders: Weak<Loaders>,
+    prefetch: Option<Prefetch<E>>,
 }
 
 impl<E: Tenanted> Loader<ChildKey<E>> for ChildPages<E>
@@ -145,7 +149,13 @@ where
                     .order_by(Alias::new("rn"), Order::Asc)
                     .take();
                 let stmt = self.db.get_database_backend().build(&outer);
-                for m in E::find().from_raw_sql(stmt).all(&self.db).await? {
+                let rows = E::find().from_raw_sql(stmt).all(&self.db).await?;
+                // One load_many per related kind for every parent's rows: batches that do not depend on how
+                // long the per-row resolvers take to enqueue their keys.
+                if let (true, Some(prefetch), Some(loaders)) = (q.prefetch, self.prefetch, self.loaders.upgrade()) {
+                    prefetch(loaders, &rows).await;
+                }
+                for m in rows {
                     if let Some(p) = (self.rel.parent_of)(&m) {
                         rows_of.entry(p).or_default().push(m);
                     }
@@ -281,40 +291,33 @@ impl Loader<(LabelJoin, Uuid)> for LabelsOf {
 
 /// Declares the per-request loader set; each loader is built on first use.
 macro_rules! loader_set {
-    ($( $(#[$doc:meta])* $field:ident : $ty:ty = |$db:ident, $viewer:ident| $make:expr ;)+) => {
+    ($( $(#[$doc:meta])* $field:ident : $ty:ty = |$db:ident, $viewer:ident, $me:ident| $make:expr ;)+) => {
         pub struct Loaders {
             db: DatabaseConnection,
             viewer: Viewer,
-            spawner: Spawner,
-            $( $field: OnceLock<DataLoader<$ty>>, )+
+            tasks: Arc<TaskQueue>,
+            me: Weak<Loaders>,
+            $( $field: OnceLock<DataLoader<$ty, HashMapCache>>, )+
         }
 
         impl Loaders {
             $(
                 $(#[$doc])*
-                pub fn $field(&self) -> &DataLoader<$ty> {
+                pub fn $field(&self) -> &DataLoader<$ty, HashMapCache> {
                     self.$field.get_or_init(|| {
-                        let ($db, $viewer) = (self.db.clone(), self.viewer.clone());
-                        let spawner = self.spawner.clone();
-                        DataLoader::new($make, move |f| spawner(f))
+                        let ($db, $viewer, $me) = (self.db.clone(), self.viewer.clone(), self.me.clone());
+                        let tasks = self.tasks.clone();
+                        // Loaders live for one request, so caching is safe and makes prefetching useful.
+                        DataLoader::with_cache($make, move |f| tasks.spawn(f), HashMapCache::default())
                     })
                 }
             )+
         }
 
         impl Loaders {
-            /// Call inside the request's span and stats scope: loads run in tasks that inherit both.
-            pub fn new(db: DatabaseConnection, viewer: Viewer) -> Self {
-                let stats = RequestStats::current();
-                let span = tracing::Span::current();
-                let spawner: Spawner = Arc::new(move |fut: BoxFuture<'static, ()>| {
-                    let fut = fut.instrument(span.clone());
-                    match stats.clone() {
-                        Some(s) => tokio::spawn(RequestStats::scope(s, fut)),
-                        None => tokio::spawn(fut),
-                    }
-                });
-                Self { db, viewer, spawner, $( $field: OnceLock::new(), )+ }
+            /// Batches run on `tasks`, which the caller must drive next to the execution (see `tasks`).
+            pub fn new(db: DatabaseConnection, viewer: Viewer, tasks: Arc<TaskQueue>) -> Arc<Self> {
+                Arc::new_cyclic(|me| Self { db, viewer, tasks, me: me.clone(), $( $field: OnceLock::new(), )+ })
             }
         }
     };
@@ -325,6 +328,24 @@ fn by_id<E: Tenanted>(db: DatabaseConnection, viewer: Viewer) -> ById<E> {
 }
 
 use entities::{agent, bot, contact, conversation, message, ticket};
+
+/// Loads the senders of a batch of messages: one statement per sender kind.
+fn prefetch_senders(l: Arc<Loaders>, rows: &[message::Model]) -> BoxFuture<'static, ()> {
+    use entities::enums::SenderKind;
+    let (mut contacts, mut bots, mut agents) = (vec![], vec![], vec![]);
+    for m in rows {
+        match (m.sender_kind, m.sender_id) {
+            (SenderKind::Contact, Some(id)) => contacts.push(id),
+            (SenderKind::Bot, Some(id)) => bots.push(id),
+            (SenderKind::Agent, Some(id)) => agents.push(id),
+            _ => {}
+        }
+    }
+    Box::pin(async move {
+        // Errors surface again, with their path, when the sender fields load.
+        let _ = futures::join!(l.contact().load_many(contacts), l.bot().load_many(bots), l.agent().load_many(agents));
+    })
+}
 
 fn msg_rel() -> Relation<message::Entity> {
     Relation { parent_col: message::Column::ConversationId, parent_of: |m| Some(m.conversation_id) }
@@ -343,27 +364,29 @@ fn ticket_by_conv() -> Relation<ticket::Entity> {
 }
 
 loader_set! {
-    agent: ById<agent::Entity> = |db, viewer| by_id(db, viewer);
-    bot: ById<bot::Entity> = |db, viewer| by_id(db, viewer);
-    contact: ById<contact::Entity> = |db, viewer| by_id(db, viewer);
-    conversation: ById<conversation::Entity> = |db, viewer| by_id(db, viewer);
-    message: ById<message::Entity> = |db, viewer| by_id(db, viewer);
-    ticket: ById<ticket::Entity> = |db, viewer| by_id(db, viewer);
-    label: ById<label::Entity> = |db, viewer| by_id(db, viewer);
-    labels_of: LabelsOf = |db, viewer| LabelsOf { db, viewer };
-    messages_of_conversation: ChildPages<message::Entity> = |db, viewer| ChildPages { db, viewer, rel: msg_rel() };
-    message_counts: ChildCounts<message::Entity> = |db, viewer| ChildCounts { db, viewer, rel: msg_rel() };
+    agent: ById<agent::Entity> = |db, viewer, _me| by_id(db, viewer);
+    bot: ById<bot::Entity> = |db, viewer, _me| by_id(db, viewer);
+    contact: ById<contact::Entity> = |db, viewer, _me| by_id(db, viewer);
+    conversation: ById<conversation::Entity> = |db, viewer, _me| by_id(db, viewer);
+    message: ById<message::Entity> = |db, viewer, _me| by_id(db, viewer);
+    ticket: ById<ticket::Entity> = |db, viewer, _me| by_id(db, viewer);
+    label: ById<label::Entity> = |db, viewer, _me| by_id(db, viewer);
+    labels_of: LabelsOf = |db, viewer, _me| LabelsOf { db, viewer };
+    messages_of_conversation: ChildPages<message::Entity> = |db, viewer, me| ChildPages {
+        db, viewer, rel: msg_rel(), loaders: me, prefetch: Some(prefetch_senders),
+    };
+    message_counts: ChildCounts<message::Entity> = |db, viewer, _me| ChildCounts { db, viewer, rel: msg_rel() };
     conversations_of_contact: ChildPages<conversation::Entity> =
-        |db, viewer| ChildPages { db, viewer, rel: conv_by_contact() };
+        |db, viewer, _me| ChildPages { db, viewer, rel: conv_by_contact(), loaders: _me, prefetch: None };
     conversation_counts_of_contact: ChildCounts<conversation::Entity> =
-        |db, viewer| ChildCounts { db, viewer, rel: conv_by_contact() };
-    conversations_of_bot: ChildPages<conversation::Entity> = |db, viewer| ChildPages { db, viewer, rel: conv_by_bot() };
+        |db, viewer, _me| ChildCounts { db, viewer, rel: conv_by_contact() };
+    conversations_of_bot: ChildPages<conversation::Entity> = |db, viewer, _me| ChildPages { db, viewer, rel: conv_by_bot(), loaders: _me, prefetch: None };
     conversation_counts_of_bot: ChildCounts<conversation::Entity> =
-        |db, viewer| ChildCounts { db, viewer, rel: conv_by_bot() };
-    tickets_of_contact: ChildPages<ticket::Entity> = |db, viewer| ChildPages { db, viewer, rel: ticket_by_contact() };
+        |db, viewer, _me| ChildCounts { db, viewer, rel: conv_by_bot() };
+    tickets_of_contact: ChildPages<ticket::Entity> = |db, viewer, _me| ChildPages { db, viewer, rel: ticket_by_contact(), loaders: _me, prefetch: None };
     ticket_counts_of_contact: ChildCounts<ticket::Entity> =
-        |db, viewer| ChildCounts { db, viewer, rel: ticket_by_contact() };
-    tickets_of_conversation: ChildPages<ticket::Entity> = |db, viewer| ChildPages { db, viewer, rel: ticket_by_conv() };
+        |db, viewer, _me| ChildCounts { db, viewer, rel: ticket_by_contact() };
+    tickets_of_conversation: ChildPages<ticket::Entity> = |db, viewer, _me| ChildPages { db, viewer, rel: ticket_by_conv(), loaders: _me, prefetch: None };
     ticket_counts_of_conversation: ChildCounts<ticket::Entity> =
-        |db, viewer| ChildCounts { db, viewer, rel: ticket_by_conv() };
+        |db, viewer, _me| ChildCounts { db, viewer, rel: ticket_by_conv() };
 }

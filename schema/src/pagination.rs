@@ -115,6 +115,9 @@ impl Cursor {
     }
 }
 
+/// Reads a row's sort key and id, for its cursor.
+pub type KeyFn<M> = fn(&M) -> (KeyValue, Uuid);
+
 /// How a list is ordered: one column, then the id as a tie-breaker.
 pub struct Sort<E: EntityTrait> {
     /// Names the ordering in cursors, so a cursor of one ordering is refused by another.
@@ -124,7 +127,7 @@ pub struct Sort<E: EntityTrait> {
     pub desc: bool,
     /// Whether the column holds a timestamp (cursor values are then microseconds).
     pub time: bool,
-    pub key: fn(&E::Model) -> (KeyValue, Uuid),
+    pub key: KeyFn<E::Model>,
 }
 
 impl<E: EntityTrait> Sort<E> {

@@ -1,7 +1,7 @@
 //! Agents: the humans of a workspace.
 
 use crate::enums::{Availability, Role};
-use crate::error::ApiResult;
+use crate::error::{ApiResult, OrNull};
 use crate::filter::{EnumFilter, FilterCtx, FilterInput, StringFilter};
 use crate::id::{self, Kind};
 use crate::lists::{condition, loaders, top_list};
@@ -99,8 +99,12 @@ impl AgentQuery {
         top_list(ctx, cond, sort, PageArgs::new(first, after, last, before), Agent::from).await
     }
 
-    async fn agent(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<Agent>> {
-        let id = id::decode(Kind::Agent, &id, "id")?;
-        Ok(loaders(ctx)?.agent().load_one(id).await?.map(Agent))
+    async fn agent(&self, ctx: &Context<'_>, id: ID) -> Option<Agent> {
+        let found: ApiResult<Option<Agent>> = async {
+            let id = id::decode(Kind::Agent, &id, "id")?;
+            Ok(loaders(ctx)?.agent().load_one(id).await?.map(Agent))
+        }
+        .await;
+        found.or_null(ctx)
     }
 }

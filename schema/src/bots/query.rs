@@ -2,7 +2,7 @@
 
 use super::Bot;
 use crate::enums::{BotStatus, OrderDirection};
-use crate::error::ApiResult;
+use crate::error::{ApiResult, OrNull};
 use crate::filter::{EnumFilter, FilterCtx, FilterInput, IdFilter, StringFilter, TimeFilter};
 use crate::id::{self, Kind};
 use crate::lists::{condition, loaders, top_list};
@@ -62,7 +62,7 @@ pub struct BotQuery;
 impl BotQuery {
     /// Bots of the workspace, oldest first unless `direction` is `DESC`.
     #[graphql(complexity = "PageArgs::cost(first, last) * child_complexity")]
-    #[allow(clippy::too_many_arguments)]
+    #[expect(clippy::too_many_arguments)]
     async fn bots(
         &self,
         ctx: &Context<'_>,
@@ -77,8 +77,12 @@ impl BotQuery {
         top_list(ctx, cond, sort(direction), PageArgs::new(first, after, last, before), Bot::from).await
     }
 
-    async fn bot(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<Bot>> {
-        let id = id::decode(Kind::Bot, &id, "id")?;
-        Ok(loaders(ctx)?.bot().load_one(id).await?.map(Bot))
+    async fn bot(&self, ctx: &Context<'_>, id: ID) -> Option<Bot> {
+        let found: ApiResult<Option<Bot>> = async {
+            let id = id::decode(Kind::Bot, &id, "id")?;
+            Ok(loaders(ctx)?.bot().load_one(id).await?.map(Bot))
+        }
+        .await;
+        found.or_null(ctx)
     }
 }

@@ -4,7 +4,7 @@ use crate::conversations::{Conversation, ConversationFilter, ConversationOrder};
 use crate::enums::BotStatus;
 use crate::error::ApiResult;
 use crate::id::{self, Kind};
-use crate::lists::{ChildLoaders, child_list, condition};
+use crate::lists::{ChildLoaders, ChildSpec, child_list, condition};
 use crate::pagination::{Conn, PageArgs};
 use async_graphql::{Context, ID, Json, Object};
 use chrono::{DateTime, Utc};
@@ -46,7 +46,7 @@ impl Bot {
 
     /// Conversations this bot takes part in, most recent activity first.
     #[graphql(complexity = "PageArgs::cost(first, last) * child_complexity")]
-    #[allow(clippy::too_many_arguments)]
+    #[expect(clippy::too_many_arguments)]
     async fn conversations(
         &self,
         ctx: &Context<'_>,
@@ -62,6 +62,7 @@ impl Bot {
         let shape = format!("{filter:?}{order:?}");
         let via = ChildLoaders { pages: |l| l.conversations_of_bot(), counts: |l| l.conversation_counts_of_bot() };
         let args = PageArgs::new(first, after, last, before);
-        child_list(ctx, via, self.0.id, shape, cond, order.sort(), args, Conversation::from).await
+        let spec = ChildSpec { shape, cond, sort: order.sort(), args, prefetch: false };
+        child_list(ctx, via, self.0.id, spec, Conversation::from).await
     }
 }

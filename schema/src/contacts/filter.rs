@@ -4,7 +4,7 @@ use crate::enums::OrderDirection;
 use crate::error::ApiResult;
 use crate::filter::{FilterCtx, FilterInput, IdFilter, StringFilter, TimeFilter, check_text, contains, has_label};
 use crate::id::Kind;
-use crate::pagination::{KeyValue, Sort};
+use crate::pagination::{KeyFn, KeyValue, Sort};
 use async_graphql::{Enum, InputObject};
 use entities::contact::{Column as C, Entity, Model};
 use sea_orm::Condition;
@@ -86,7 +86,7 @@ pub struct ContactOrder {
 
 impl ContactOrder {
     pub fn sort(self) -> Sort<Entity> {
-        let (name, col, key): (_, _, fn(&Model) -> (KeyValue, uuid::Uuid)) = match self.field {
+        let (name, col, key): (_, _, KeyFn<Model>) = match self.field {
             ContactOrderField::CreatedAt => ("createdAt", C::CreatedAt, |m| (KeyValue::time(m.created_at), m.id)),
             ContactOrderField::UpdatedAt => ("updatedAt", C::UpdatedAt, |m| (KeyValue::time(m.updated_at), m.id)),
         };

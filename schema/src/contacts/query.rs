@@ -1,7 +1,7 @@
 //! Root fields: `contacts`, `contact`.
 
 use super::{Contact, ContactFilter, ContactOrder};
-use crate::error::ApiResult;
+use crate::error::{ApiResult, OrNull};
 use crate::id::{self, Kind};
 use crate::lists::{condition, loaders, top_list};
 use crate::pagination::{Conn, PageArgs};
@@ -14,7 +14,7 @@ pub struct ContactQuery;
 impl ContactQuery {
     /// Contacts of the workspace, newest first unless `orderBy` says otherwise.
     #[graphql(complexity = "PageArgs::cost(first, last) * child_complexity")]
-    #[allow(clippy::too_many_arguments)]
+    #[expect(clippy::too_many_arguments)]
     async fn contacts(
         &self,
         ctx: &Context<'_>,
@@ -30,8 +30,12 @@ impl ContactQuery {
         top_list(ctx, cond, sort, PageArgs::new(first, after, last, before), Contact::from).await
     }
 
-    async fn contact(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<Contact>> {
-        let id = id::decode(Kind::Contact, &id, "id")?;
-        Ok(loaders(ctx)?.contact().load_one(id).await?.map(Contact))
+    async fn contact(&self, ctx: &Context<'_>, id: ID) -> Option<Contact> {
+        let found: ApiResult<Option<Contact>> = async {
+            let id = id::decode(Kind::Contact, &id, "id")?;
+            Ok(loaders(ctx)?.contact().load_one(id).await?.map(Contact))
+        }
+        .await;
+        found.or_null(ctx)
     }
 }

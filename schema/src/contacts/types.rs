@@ -4,7 +4,7 @@ use crate::conversations::{Conversation, ConversationFilter, ConversationOrder};
 use crate::error::ApiResult;
 use crate::id::{self, Kind};
 use crate::labels::{Label, labels_of};
-use crate::lists::{ChildLoaders, child_list, condition};
+use crate::lists::{ChildLoaders, ChildSpec, child_list, condition};
 use crate::loaders::LabelJoin;
 use crate::pagination::{Conn, PageArgs};
 use crate::tickets::{Ticket, TicketFilter, TicketOrder};
@@ -59,7 +59,7 @@ impl Contact {
 
     /// The contact's conversations, most recent activity first.
     #[graphql(complexity = "PageArgs::cost(first, last) * child_complexity")]
-    #[allow(clippy::too_many_arguments)]
+    #[expect(clippy::too_many_arguments)]
     async fn conversations(
         &self,
         ctx: &Context<'_>,
@@ -76,12 +76,13 @@ impl Contact {
         let via =
             ChildLoaders { pages: |l| l.conversations_of_contact(), counts: |l| l.conversation_counts_of_contact() };
         let args = PageArgs::new(first, after, last, before);
-        child_list(ctx, via, self.0.id, shape, cond, order.sort(), args, Conversation::from).await
+        let spec = ChildSpec { shape, cond, sort: order.sort(), args, prefetch: false };
+        child_list(ctx, via, self.0.id, spec, Conversation::from).await
     }
 
     /// The contact's tickets, newest first.
     #[graphql(complexity = "PageArgs::cost(first, last) * child_complexity")]
-    #[allow(clippy::too_many_arguments)]
+    #[expect(clippy::too_many_arguments)]
     async fn tickets(
         &self,
         ctx: &Context<'_>,
@@ -97,6 +98,7 @@ impl Contact {
         let shape = format!("{filter:?}{order:?}");
         let via = ChildLoaders { pages: |l| l.tickets_of_contact(), counts: |l| l.ticket_counts_of_contact() };
         let args = PageArgs::new(first, after, last, before);
-        child_list(ctx, via, self.0.id, shape, cond, order.sort(), args, Ticket::from).await
+        let spec = ChildSpec { shape, cond, sort: order.sort(), args, prefetch: false };
+        child_list(ctx, via, self.0.id, spec, Ticket::from).await
     }
 }

@@ -4,9 +4,9 @@ use crate::enums::{Channel, ConversationStatus, HandledBy, OrderDirection, Prior
 use crate::error::ApiResult;
 use crate::filter::{EnumFilter, FilterCtx, FilterInput, IdFilter, IntFilter, StringFilter, TimeFilter, has_label};
 use crate::id::Kind;
-use crate::pagination::{KeyValue, Sort};
+use crate::pagination::{KeyFn, KeyValue, Sort};
 use async_graphql::{Enum, InputObject};
-use entities::conversation::{Column as C, Entity};
+use entities::conversation::{Column as C, Entity, Model};
 use sea_orm::Condition;
 
 /// Which conversations to list. All given fields must match; `and`/`or`/`not` combine filters.
@@ -108,15 +108,14 @@ pub struct ConversationOrder {
 impl ConversationOrder {
     pub fn sort(self) -> Sort<Entity> {
         use ConversationOrderField as F;
-        let (name, col, time, key): (_, _, _, fn(&entities::conversation::Model) -> (KeyValue, uuid::Uuid)) =
-            match self.field {
-                F::LastActivityAt => {
-                    ("lastActivityAt", C::LastActivityAt, true, |m| (KeyValue::time(m.last_activity_at), m.id))
-                }
-                F::CreatedAt => ("createdAt", C::CreatedAt, true, |m| (KeyValue::time(m.created_at), m.id)),
-                F::UpdatedAt => ("updatedAt", C::UpdatedAt, true, |m| (KeyValue::time(m.updated_at), m.id)),
-                F::Number => ("number", C::Number, false, |m| (KeyValue::Int(m.number), m.id)),
-            };
+        let (name, col, time, key): (_, _, _, KeyFn<Model>) = match self.field {
+            F::LastActivityAt => {
+                ("lastActivityAt", C::LastActivityAt, true, |m| (KeyValue::time(m.last_activity_at), m.id))
+            }
+            F::CreatedAt => ("createdAt", C::CreatedAt, true, |m| (KeyValue::time(m.created_at), m.id)),
+            F::UpdatedAt => ("updatedAt", C::UpdatedAt, true, |m| (KeyValue::time(m.updated_at), m.id)),
+            F::Number => ("number", C::Number, false, |m| (KeyValue::Int(m.number), m.id)),
+        };
         Sort { name, col, id: C::Id, desc: self.direction.desc(), time, key }
     }
 }

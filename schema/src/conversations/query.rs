@@ -1,7 +1,7 @@
 //! Root fields: `conversations`, `conversation`.
 
 use super::{Conversation, ConversationFilter, ConversationOrder};
-use crate::error::ApiResult;
+use crate::error::{ApiResult, OrNull};
 use crate::id::{self, Kind};
 use crate::lists::{condition, loaders, top_list};
 use crate::pagination::{Conn, PageArgs};
@@ -14,7 +14,7 @@ pub struct ConversationQuery;
 impl ConversationQuery {
     /// Conversations of the workspace, most recent activity first unless `orderBy` says otherwise.
     #[graphql(complexity = "PageArgs::cost(first, last) * child_complexity")]
-    #[allow(clippy::too_many_arguments)]
+    #[expect(clippy::too_many_arguments)]
     async fn conversations(
         &self,
         ctx: &Context<'_>,
@@ -31,8 +31,12 @@ impl ConversationQuery {
     }
 
     /// One conversation by id; null when it does not exist in this workspace.
-    async fn conversation(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<Conversation>> {
-        let id = id::decode(Kind::Conversation, &id, "id")?;
-        Ok(loaders(ctx)?.conversation().load_one(id).await?.map(Conversation))
+    async fn conversation(&self, ctx: &Context<'_>, id: ID) -> Option<Conversation> {
+        let found: ApiResult<Option<Conversation>> = async {
+            let id = id::decode(Kind::Conversation, &id, "id")?;
+            Ok(loaders(ctx)?.conversation().load_one(id).await?.map(Conversation))
+        }
+        .await;
+        found.or_null(ctx)
     }
 }

@@ -4,10 +4,10 @@ use crate::agents::Agent;
 use crate::bots::Bot;
 use crate::contacts::Contact;
 use crate::enums::{Channel, ConversationStatus, HandledBy, Priority};
-use crate::error::ApiResult;
+use crate::error::{ApiResult, OrNull};
 use crate::id::{self, Kind};
 use crate::labels::{Label, labels_of};
-use crate::lists::{ChildLoaders, child_list, condition, loaders};
+use crate::lists::{ChildLoaders, ChildSpec, child_list, condition, loaders, selects_on_nodes};
 use crate::loaders::LabelJoin;
 use crate::messages::{Message, MessageFilter, MessageOrder};
 use crate::pagination::{Conn, PageArgs};
@@ -82,24 +82,34 @@ impl Conversation {
         self.0.updated_at
     }
 
-    async fn bot(&self, ctx: &Context<'_>) -> ApiResult<Option<Bot>> {
-        let Some(id) = self.0.bot_id else { return Ok(None) };
-        Ok(loaders(ctx)?.bot().load_one(id).await?.map(Bot))
+    async fn bot(&self, ctx: &Context<'_>) -> Option<Bot> {
+        let found: ApiResult<Option<Bot>> = async {
+            let Some(id) = self.0.bot_id else { return Ok(None) };
+            Ok(loaders(ctx)?.bot().load_one(id).await?.map(Bot))
+        }
+        .await;
+        found.or_null(ctx)
     }
 
-    async fn contact(&self, ctx: &Context<'_>) -> ApiResult<Option<Contact>> {
-        Ok(loaders(ctx)?.contact().load_one(self.0.contact_id).await?.map(Contact))
+    async fn contact(&self, ctx: &Context<'_>) -> Option<Contact> {
+        let found: ApiResult<Option<Contact>> =
+            async { Ok(loaders(ctx)?.contact().load_one(self.0.contact_id).await?.map(Contact)) }.await;
+        found.or_null(ctx)
     }
 
     /// The agent the conversation is assigned to.
-    async fn assignee(&self, ctx: &Context<'_>) -> ApiResult<Option<Agent>> {
-        let Some(id) = self.0.assignee_agent_id else { return Ok(None) };
-        Ok(loaders(ctx)?.agent().load_one(id).await?.map(Agent))
+    async fn assignee(&self, ctx: &Context<'_>) -> Option<Agent> {
+        let found: ApiResult<Option<Agent>> = async {
+            let Some(id) = self.0.assignee_agent_id else { return Ok(None) };
+            Ok(loaders(ctx)?.agent().load_one(id).await?.map(Agent))
+        }
+        .await;
+        found.or_null(ctx)
     }
 
     /// Messages in conversation order (`seq`), oldest first: `last: 10` gives the latest ten.
     #[graphql(complexity = "PageArgs::cost(first, last) * child_complexity")]
-    #[allow(clippy::too_many_arguments)]
+    #[expect(clippy::too_many_arguments)]
     async fn messages(
         &self,
         ctx: &Context<'_>,
@@ -114,8 +124,10 @@ impl Conversation {
         let order = order_by.unwrap_or_else(MessageOrder::in_conversation);
         let shape = format!("{filter:?}{order:?}");
         let via = ChildLoaders { pages: |l| l.messages_of_conversation(), counts: |l| l.message_counts() };
+        let prefetch = selects_on_nodes(ctx, "sender");
         let args = PageArgs::new(first, after, last, before);
-        child_list(ctx, via, self.0.id, shape, cond, order.sort(), args, Message::from).await
+        let spec = ChildSpec { shape, cond, sort: order.sort(), args, prefetch };
+        child_list(ctx, via, self.0.id, spec, Message::from).await
     }
 
     /// Labels on the conversation, by name.
@@ -125,7 +137,7 @@ impl Conversation {
 
     /// Tickets opened from this conversation.
     #[graphql(complexity = "PageArgs::cost(first, last) * child_complexity")]
-    #[allow(clippy::too_many_arguments)]
+    #[expect(clippy::too_many_arguments)]
     async fn tickets(
         &self,
         ctx: &Context<'_>,
@@ -142,6 +154,7 @@ impl Conversation {
         let via =
             ChildLoaders { pages: |l| l.tickets_of_conversation(), counts: |l| l.ticket_counts_of_conversation() };
         let args = PageArgs::new(first, after, last, before);
-        child_list(ctx, via, self.0.id, shape, cond, order.sort(), args, Ticket::from).await
+        let spec = ChildSpec { shape, cond, sort: order.sort(), args, prefetch: false };
+        child_list(ctx, via, self.0.id, spec, Ticket::from).await
     }
 }

@@ -1,6 +1,6 @@
 //! Labels, and the labels of conversations, contacts and tickets.
 
-use crate::error::ApiResult;
+use crate::error::{ApiResult, OrNull};
 use crate::filter::{FilterCtx, FilterInput, StringFilter};
 use crate::id::{self, Kind};
 use crate::lists::{condition, loaders, top_list};
@@ -92,8 +92,12 @@ impl LabelQuery {
         top_list(ctx, cond, sort, PageArgs::new(first, after, last, before), Label::from).await
     }
 
-    async fn label(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<Label>> {
-        let id = id::decode(Kind::Label, &id, "id")?;
-        Ok(loaders(ctx)?.label().load_one(id).await?.map(Label))
+    async fn label(&self, ctx: &Context<'_>, id: ID) -> Option<Label> {
+        let found: ApiResult<Option<Label>> = async {
+            let id = id::decode(Kind::Label, &id, "id")?;
+            Ok(loaders(ctx)?.label().load_one(id).await?.map(Label))
+        }
+        .await;
+        found.or_null(ctx)
     }
 }

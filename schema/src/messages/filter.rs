@@ -4,7 +4,7 @@ use crate::enums::{Channel, MessageKind, MessageStatus, OrderDirection, SenderKi
 use crate::error::ApiResult;
 use crate::filter::{EnumFilter, FilterCtx, FilterInput, IdFilter, StringFilter, TimeFilter};
 use crate::id::Kind;
-use crate::pagination::{KeyValue, Sort};
+use crate::pagination::{KeyFn, KeyValue, Sort};
 use async_graphql::{Enum, InputObject};
 use entities::message::{Column as C, Entity, Model};
 use sea_orm::{ColumnTrait, Condition};
@@ -88,7 +88,7 @@ impl MessageOrder {
     }
 
     pub fn sort(self) -> Sort<Entity> {
-        let (name, col, time, key): (_, _, _, fn(&Model) -> (KeyValue, uuid::Uuid)) = match self.field {
+        let (name, col, time, key): (_, _, _, KeyFn<Model>) = match self.field {
             MessageOrderField::CreatedAt => ("createdAt", C::CreatedAt, true, |m| (KeyValue::time(m.created_at), m.id)),
             MessageOrderField::Seq => ("seq", C::Seq, false, |m| (KeyValue::Int(m.seq), m.id)),
         };

@@ -1,7 +1,7 @@
 //! Root fields: `messages` (workspace-wide), `message`.
 
 use super::{Message, MessageFilter, MessageOrder};
-use crate::error::ApiResult;
+use crate::error::{ApiResult, OrNull};
 use crate::id::{self, Kind};
 use crate::lists::{condition, loaders, top_list};
 use crate::pagination::{Conn, PageArgs};
@@ -15,7 +15,7 @@ impl MessageQuery {
     /// Messages across the workspace, newest first unless `orderBy` says otherwise. Filter by `conversationId`
     /// for one thread (or use `Conversation.messages`).
     #[graphql(complexity = "PageArgs::cost(first, last) * child_complexity")]
-    #[allow(clippy::too_many_arguments)]
+    #[expect(clippy::too_many_arguments)]
     async fn messages(
         &self,
         ctx: &Context<'_>,
@@ -31,8 +31,12 @@ impl MessageQuery {
         top_list(ctx, cond, sort, PageArgs::new(first, after, last, before), Message::from).await
     }
 
-    async fn message(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<Message>> {
-        let id = id::decode(Kind::Message, &id, "id")?;
-        Ok(loaders(ctx)?.message().load_one(id).await?.map(Message))
+    async fn message(&self, ctx: &Context<'_>, id: ID) -> Option<Message> {
+        let found: ApiResult<Option<Message>> = async {
+            let id = id::decode(Kind::Message, &id, "id")?;
+            Ok(loaders(ctx)?.message().load_one(id).await?.map(Message))
+        }
+        .await;
+        found.or_null(ctx)
     }
 }

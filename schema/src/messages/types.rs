@@ -5,7 +5,7 @@ use crate::bots::Bot;
 use crate::contacts::Contact;
 use crate::conversations::Conversation;
 use crate::enums::{Channel, MessageKind, MessageStatus, SenderKind};
-use crate::error::ApiResult;
+use crate::error::{ApiResult, OrNull};
 use crate::id::{self, Kind};
 use crate::lists::loaders;
 use async_graphql::{Context, ID, Json, Object, Union};
@@ -74,18 +74,24 @@ impl Message {
         self.0.created_at
     }
 
-    async fn conversation(&self, ctx: &Context<'_>) -> ApiResult<Option<Conversation>> {
-        Ok(loaders(ctx)?.conversation().load_one(self.0.conversation_id).await?.map(Conversation))
+    async fn conversation(&self, ctx: &Context<'_>) -> Option<Conversation> {
+        let found: ApiResult<Option<Conversation>> =
+            async { Ok(loaders(ctx)?.conversation().load_one(self.0.conversation_id).await?.map(Conversation)) }.await;
+        found.or_null(ctx)
     }
 
-    async fn sender(&self, ctx: &Context<'_>) -> ApiResult<Option<Sender>> {
-        let Some(id) = self.0.sender_id else { return Ok(None) };
-        let l = loaders(ctx)?;
-        Ok(match self.0.sender_kind {
-            DbSenderKind::Contact => l.contact().load_one(id).await?.map(|m| Sender::Contact(Contact(m))),
-            DbSenderKind::Bot => l.bot().load_one(id).await?.map(|m| Sender::Bot(Bot(m))),
-            DbSenderKind::Agent => l.agent().load_one(id).await?.map(|m| Sender::Agent(Agent(m))),
-            DbSenderKind::System => None,
-        })
+    async fn sender(&self, ctx: &Context<'_>) -> Option<Sender> {
+        let found: ApiResult<Option<Sender>> = async {
+            let Some(id) = self.0.sender_id else { return Ok(None) };
+            let l = loaders(ctx)?;
+            Ok(match self.0.sender_kind {
+                DbSenderKind::Contact => l.contact().load_one(id).await?.map(|m| Sender::Contact(Contact(m))),
+                DbSenderKind::Bot => l.bot().load_one(id).await?.map(|m| Sender::Bot(Bot(m))),
+                DbSenderKind::Agent => l.agent().load_one(id).await?.map(|m| Sender::Agent(Agent(m))),
+                DbSenderKind::System => None,
+            })
+        }
+        .await;
+        found.or_null(ctx)
     }
 }

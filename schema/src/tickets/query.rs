@@ -1,7 +1,7 @@
 //! Root fields: `tickets`, `ticket`.
 
 use super::{Ticket, TicketFilter, TicketOrder};
-use crate::error::ApiResult;
+use crate::error::{ApiResult, OrNull};
 use crate::id::{self, Kind};
 use crate::lists::{condition, loaders, top_list};
 use crate::pagination::{Conn, PageArgs};
@@ -14,7 +14,7 @@ pub struct TicketQuery;
 impl TicketQuery {
     /// Tickets of the workspace, newest first unless `orderBy` says otherwise.
     #[graphql(complexity = "PageArgs::cost(first, last) * child_complexity")]
-    #[allow(clippy::too_many_arguments)]
+    #[expect(clippy::too_many_arguments)]
     async fn tickets(
         &self,
         ctx: &Context<'_>,
@@ -30,8 +30,12 @@ impl TicketQuery {
         top_list(ctx, cond, sort, PageArgs::new(first, after, last, before), Ticket::from).await
     }
 
-    async fn ticket(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<Ticket>> {
-        let id = id::decode(Kind::Ticket, &id, "id")?;
-        Ok(loaders(ctx)?.ticket().load_one(id).await?.map(Ticket))
+    async fn ticket(&self, ctx: &Context<'_>, id: ID) -> Option<Ticket> {
+        let found: ApiResult<Option<Ticket>> = async {
+            let id = id::decode(Kind::Ticket, &id, "id")?;
+            Ok(loaders(ctx)?.ticket().load_one(id).await?.map(Ticket))
+        }
+        .await;
+        found.or_null(ctx)
     }
 }

@@ -4,7 +4,7 @@ use crate::agents::Agent;
 use crate::contacts::Contact;
 use crate::conversations::Conversation;
 use crate::enums::{Priority, TicketStatus};
-use crate::error::ApiResult;
+use crate::error::{ApiResult, OrNull};
 use crate::id::{self, Kind};
 use crate::labels::{Label, labels_of};
 use crate::lists::loaders;
@@ -60,18 +60,28 @@ impl Ticket {
     }
 
     /// The conversation the ticket was opened from, if any.
-    async fn conversation(&self, ctx: &Context<'_>) -> ApiResult<Option<Conversation>> {
-        let Some(id) = self.0.conversation_id else { return Ok(None) };
-        Ok(loaders(ctx)?.conversation().load_one(id).await?.map(Conversation))
+    async fn conversation(&self, ctx: &Context<'_>) -> Option<Conversation> {
+        let found: ApiResult<Option<Conversation>> = async {
+            let Some(id) = self.0.conversation_id else { return Ok(None) };
+            Ok(loaders(ctx)?.conversation().load_one(id).await?.map(Conversation))
+        }
+        .await;
+        found.or_null(ctx)
     }
 
-    async fn contact(&self, ctx: &Context<'_>) -> ApiResult<Option<Contact>> {
-        Ok(loaders(ctx)?.contact().load_one(self.0.contact_id).await?.map(Contact))
+    async fn contact(&self, ctx: &Context<'_>) -> Option<Contact> {
+        let found: ApiResult<Option<Contact>> =
+            async { Ok(loaders(ctx)?.contact().load_one(self.0.contact_id).await?.map(Contact)) }.await;
+        found.or_null(ctx)
     }
 
-    async fn assignee(&self, ctx: &Context<'_>) -> ApiResult<Option<Agent>> {
-        let Some(id) = self.0.assignee_agent_id else { return Ok(None) };
-        Ok(loaders(ctx)?.agent().load_one(id).await?.map(Agent))
+    async fn assignee(&self, ctx: &Context<'_>) -> Option<Agent> {
+        let found: ApiResult<Option<Agent>> = async {
+            let Some(id) = self.0.assignee_agent_id else { return Ok(None) };
+            Ok(loaders(ctx)?.agent().load_one(id).await?.map(Agent))
+        }
+        .await;
+        found.or_null(ctx)
     }
 
     async fn labels(&self, ctx: &Context<'_>) -> ApiResult<Vec<Label>> {
