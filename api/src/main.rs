@@ -1,1 +1,57 @@
-fn main() {}
+//! `parlor`: the Parlor server and its tools. `parlor` alone runs `parlor serve`.
+
+mod app;
+mod config;
+mod db;
+mod graphiql;
+mod http;
+mod seed;
+mod state;
+mod telemetry;
+mod tenancy;
+
+use clap::Parser;
+use config::{Cli, Command};
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    telemetry::init(cli.global.log_format);
+    match run(cli).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!(error = %e, "parlor failed");
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let url = cli.global.database_url.as_deref();
+    match cli.command.unwrap_or(Command::Serve(config::Serve::default())) {
+        Command::Serve(opts) => app::serve(url, opts).await,
+        Command::Migrate => {
+            let conn = db::connect(&db::resolve_url(url)?, 2).await?;
+            db::migrate(&conn).await?;
+            println!("migrations applied");
+            Ok(())
+        }
+        Command::Seed(opts) => {
+            let conn = db::connect(&db::resolve_url(url)?, 4).await?;
+            db::migrate(&conn).await?;
+            let started = std::time::Instant::now();
+            let report = match (opts.demo, opts.scale) {
+                (_, Some(n)) => seed::scale(&conn, n).await?,
+                (true, None) => seed::demo(&conn).await?,
+                (false, None) => anyhow::bail!("say what to load: --demo or --scale N"),
+            };
+            println!("{report:?} in {:.2}s", started.elapsed().as_secs_f64());
+            Ok(())
+        }
+        Command::Schema => {
+            print!("{}", schema::sdl());
+            Ok(())
+        }
+    }
+}

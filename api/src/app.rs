@@ -1,0 +1,72 @@
+//! Start-up: open and migrate the database, load demo data when asked, bind, print where to go, serve until
+//! SIGINT/SIGTERM, then finish in-flight requests.
+
+use crate::config::{DemoData, Serve};
+use crate::state::AppState;
+use crate::{db, http, seed, tenancy};
+use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
+use std::sync::Arc;
+use tokio::net::TcpListener;
+
+pub async fn serve(database_url: Option<&str>, opts: Serve) -> anyhow::Result<()> {
+    let url = db::resolve_url(database_url)?;
+    let conn = db::connect(&url, opts.db_pool).await?;
+    db::migrate(&conn).await?;
+    maybe_seed(&conn, opts.demo_data, db::is_sqlite(&url)).await?;
+
+    let limits = schema::Limits { depth: opts.max_depth, complexity: opts.max_complexity, ..schema::Limits::default() };
+    let state = Arc::new(AppState {
+        schema: schema::build(conn.clone(), limits),
+        db: conn.clone(),
+        workspaces: tenancy::WorkspaceCache::default(),
+        body_limit: opts.body_limit,
+        max_aliases: opts.max_aliases,
+    });
+    let listener = TcpListener::bind(opts.listen).await?;
+    let addr = listener.local_addr()?;
+    // stdout, on purpose: this is what a newcomer (and the test harness) reads. A closed stdout is no reason to stop.
+    {
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "Parlor listening on http://{addr}\nGraphiQL: http://{addr}/graphiql");
+        let _ = out.flush();
+    }
+    tracing::info!(%addr, "listening");
+    axum::serve(listener, http::router(state)).with_graceful_shutdown(shutdown_signal()).await?;
+    conn.close().await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn maybe_seed(conn: &DatabaseConnection, demo: DemoData, sqlite: bool) -> anyhow::Result<()> {
+    let wanted = match demo {
+        DemoData::No => false,
+        DemoData::Yes => true,
+        DemoData::Auto => sqlite,
+    };
+    if wanted && entities::workspace::Entity::find().count(conn).await? == 0 {
+        let started = std::time::Instant::now();
+        let report = seed::demo(conn).await?;
+        tracing::info!(?report, elapsed_ms = started.elapsed().as_millis() as u64, "demo data loaded");
+    }
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down: finishing in-flight requests");
+}

@@ -1,0 +1,101 @@
+//! Command line and environment configuration. Every setting is a flag with an environment variable behind it
+//! (`PARLOR_…`, plus the conventional `DATABASE_URL`), with defaults that are safe for local use.
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::net::SocketAddr;
+
+#[derive(Parser, Debug)]
+#[command(name = "parlor", version, about = "Parlor: a GraphQL API for conversations, bots, contacts and tickets")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub global: Global,
+}
+
+#[derive(Parser, Debug, Clone)]
+pub struct Global {
+    /// Database to use: `sqlite://path?mode=rwc` or `postgres://user@host/db`. Default: an SQLite file under
+    /// ./data/ (created on first run).
+    #[arg(long, env = "DATABASE_URL", global = true)]
+    pub database_url: Option<String>,
+
+    /// Log format: `pretty` for humans, `json` for log collectors.
+    #[arg(long, env = "PARLOR_LOG_FORMAT", value_enum, default_value_t = LogFormat::Pretty, global = true)]
+    pub log_format: LogFormat,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the server (the default).
+    Serve(Serve),
+    /// Apply pending migrations and exit.
+    Migrate,
+    /// Load data into an empty database.
+    Seed(Seed),
+    /// Print the GraphQL schema (SDL).
+    Schema,
+}
+
+#[derive(Parser, Debug, Clone)]
+pub struct Serve {
+    /// Address to listen on. Port 0 picks a free port (the chosen address is printed).
+    #[arg(long, env = "PARLOR_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+
+    /// Load the demo data set at start-up: `auto` does so only on an empty embedded (SQLite) database.
+    #[arg(long, env = "PARLOR_DEMO_DATA", value_enum, default_value_t = DemoData::Auto)]
+    pub demo_data: DemoData,
+
+    /// Largest request body accepted, in bytes (larger: 413).
+    #[arg(long, env = "PARLOR_BODY_LIMIT", default_value_t = 1 << 20)]
+    pub body_limit: usize,
+
+    /// Deepest selection nesting a query may use.
+    #[arg(long, env = "PARLOR_MAX_DEPTH", default_value_t = 12)]
+    pub max_depth: usize,
+
+    /// Highest query cost (each field 1, connections multiply by their page size).
+    #[arg(long, env = "PARLOR_MAX_COMPLEXITY", default_value_t = 50_000)]
+    pub max_complexity: usize,
+
+    /// Most aliases one document may use.
+    #[arg(long, env = "PARLOR_MAX_ALIASES", default_value_t = 100)]
+    pub max_aliases: usize,
+
+    /// Database connection pool size.
+    #[arg(long, env = "PARLOR_DB_POOL", default_value_t = 16)]
+    pub db_pool: u32,
+}
+
+impl Default for Serve {
+    fn default() -> Self {
+        Serve::parse_from(["serve"])
+    }
+}
+
+#[derive(Parser, Debug)]
+pub struct Seed {
+    /// The deterministic demo data set (2 workspaces, ~1,000 conversations, ~20,000 messages).
+    #[arg(long)]
+    pub demo: bool,
+    /// The demo generator at N× its volume, for benchmarks.
+    #[arg(long, conflicts_with = "demo", value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub scale: Option<u32>,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DemoData {
+    Auto,
+    Yes,
+    No,
+}
+
+/// The embedded default database: a file under ./data/, created on first run.
+pub const DEFAULT_SQLITE: &str = "sqlite://data/parlor.db?mode=rwc";

@@ -1,0 +1,45 @@
+//! Opening the database: SQLite (embedded default, WAL, file created on first run) or PostgreSQL, with the SQL
+//! statement counter installed and migrations applied.
+
+use crate::config::DEFAULT_SQLITE;
+use migration::{Migrator, MigratorTrait};
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
+use std::time::Duration;
+
+/// The URL to use: the configured one, or the embedded SQLite file (whose folder is created).
+pub fn resolve_url(configured: Option<&str>) -> Result<String, DbErr> {
+    match configured {
+        Some(url) if !url.trim().is_empty() => Ok(url.to_owned()),
+        _ => {
+            std::fs::create_dir_all("data").map_err(|e| DbErr::Custom(format!("cannot create ./data: {e}")))?;
+            Ok(DEFAULT_SQLITE.to_owned())
+        }
+    }
+}
+
+pub fn is_sqlite(url: &str) -> bool {
+    url.starts_with("sqlite:")
+}
+
+pub async fn connect(url: &str, pool: u32) -> Result<DatabaseConnection, DbErr> {
+    let mut opts = ConnectOptions::new(url.to_owned());
+    opts.max_connections(pool)
+        .min_connections(1)
+        .connect_timeout(Duration::from_secs(10))
+        .acquire_timeout(Duration::from_secs(10))
+        .sqlx_logging(false)
+        .map_sqlx_sqlite_opts(|o| {
+            o.journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(10))
+                .foreign_keys(true)
+        });
+    let mut db = Database::connect(opts).await?;
+    db.set_metric_callback(schema::stats::metric_callback);
+    Ok(db)
+}
+
+pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
+    Migrator::up(db, None).await
+}

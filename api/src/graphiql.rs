@@ -1,0 +1,163 @@
+//! Offline GraphiQL: the IDE page and its browser assets, served from the binary.
+//!
+//! Parlor runs on firewalled machines that cannot reach a CDN, so the GraphiQL
+//! page must not load anything from outside. The unmodified UMD production
+//! bundles of React 18, ReactDOM 18 and GraphiQL 4 live in
+//! `api/assets/graphiql/` (pinned and refreshed by `scripts/refresh-graphiql.sh`,
+//! sums and licences in its `MANIFEST.md`), are embedded with `include_bytes!`
+//! and served by [`asset`] under `/graphiql/assets/<file>`. [`page`] renders the
+//! HTML that loads them and points GraphiQL at the HTTP endpoint, and at the
+//! same path over `ws://`/`wss://` (derived in the browser from `location`)
+//! for subscriptions; the GraphiQL bundle carries its own `graphql-ws` client.
+
+use std::hash::{DefaultHasher, Hasher};
+use std::sync::LazyLock;
+
+use axum::extract::Path;
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+
+const JS: &str = "text/javascript; charset=utf-8";
+const CSS: &str = "text/css; charset=utf-8";
+
+/// Embedded files: (name under `/graphiql/assets/`, content type, bytes).
+const ASSETS: [(&str, &str, &[u8]); 4] = [
+    ("react.production.min.js", JS, include_bytes!("../assets/graphiql/react.production.min.js")),
+    ("react-dom.production.min.js", JS, include_bytes!("../assets/graphiql/react-dom.production.min.js")),
+    ("graphiql.min.js", JS, include_bytes!("../assets/graphiql/graphiql.min.js")),
+    ("graphiql.min.css", CSS, include_bytes!("../assets/graphiql/graphiql.min.css")),
+];
+
+/// Cache-busting token for the asset URLs: the assets are served as immutable
+/// for a year under stable names, so a new bundle must come with a new URL.
+static ASSET_VERSION: LazyLock<String> = LazyLock::new(|| {
+    let mut hasher = DefaultHasher::new();
+    for (name, _, bytes) in ASSETS {
+        hasher.write(name.as_bytes());
+        hasher.write(bytes);
+    }
+    format!("{:016x}", hasher.finish())
+});
+
+/// `s` as a JavaScript string literal that is safe inside an HTML `<script>`
+/// element: JSON-quoted, with `<`, `>`, `&` and U+2028/U+2029 escaped so it can
+/// neither close the element nor break the statement.
+fn js_string(s: &str) -> String {
+    serde_json::Value::from(s)
+        .to_string()
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
+        .replace('\u{2028}', "\\u2028")
+        .replace('\u{2029}', "\\u2029")
+}
+
+/// The GraphiQL page for the GraphQL `endpoint` (a path such as `/graphql`, or
+/// an absolute URL), with the headers editor open and pre-filled with
+/// `default_headers` (JSON text such as `{"X-Parlor-Workspace": "acme"}`).
+pub fn page(endpoint: &str, default_headers: &str) -> Html<String> {
+    let v = ASSET_VERSION.as_str();
+    let endpoint = js_string(endpoint);
+    let headers = js_string(default_headers);
+    Html(format!(
+        r#"<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Parlor · GraphiQL</title>
+<link rel="stylesheet" href="/graphiql/assets/graphiql.min.css?v={v}">
+<style>html, body, #graphiql {{ height: 100%; margin: 0; }}</style>
+</head>
+<body>
+<div id="graphiql">Loading GraphiQL…</div>
+<script src="/graphiql/assets/react.production.min.js?v={v}"></script>
+<script src="/graphiql/assets/react-dom.production.min.js?v={v}"></script>
+<script src="/graphiql/assets/graphiql.min.js?v={v}"></script>
+<script>
+(function () {{
+  var http = new URL({endpoint}, location.href);
+  var ws = new URL(http.href);
+  ws.protocol = http.protocol === "https:" ? "wss:" : "ws:";
+  var defaultHeaders = {headers};
+  var base = GraphiQL.createFetcher({{ url: http.href, subscriptionUrl: ws.href }});
+  // GraphiQL 4 fetches the schema before its headers editor exists, so that
+  // first introspection would go out without the pre-filled headers.
+  var fetcher = function (params, opts) {{
+    if (params && params.operationName === "IntrospectionQuery" && !(opts && opts.headers)) {{
+      try {{ opts = Object.assign({{}}, opts, {{ headers: JSON.parse(defaultHeaders) }}); }} catch (e) {{}}
+    }}
+    return base(params, opts);
+  }};
+  ReactDOM.createRoot(document.getElementById("graphiql")).render(
+    React.createElement(GraphiQL, {{
+      fetcher: fetcher,
+      defaultHeaders: defaultHeaders,
+      isHeadersEditorEnabled: true,
+      defaultEditorToolsVisibility: "headers",
+      shouldPersistHeaders: false
+    }})
+  );
+}})();
+</script>
+</body>
+</html>
+"#
+    ))
+}
+
+/// Serves one embedded asset by file name, cacheable for a year; 404 otherwise.
+pub async fn asset(Path(file): Path<String>) -> Response {
+    match ASSETS.iter().find(|(name, _, _)| *name == file) {
+        Some((_, content_type, bytes)) => (
+            [
+                (header::CONTENT_TYPE, *content_type),
+                (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+                (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            ],
+            *bytes,
+        )
+            .into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn page_contains_escaped_endpoint_and_headers() {
+        let Html(html) = page("/graphql", r#"{"X-Parlor-Workspace": "acme"}"#);
+        assert!(html.contains(r#"new URL("/graphql", location.href)"#));
+        assert!(html.contains(r#"var defaultHeaders = "{\"X-Parlor-Workspace\": \"acme\"}";"#));
+        assert!(html.contains("/graphiql/assets/graphiql.min.js?v="));
+
+        let Html(html) = page("/x\"</script><script>alert(1)//", "</script>");
+        assert!(!html.contains("<script>alert"));
+        assert_eq!(html.matches("</script>").count(), 4);
+        assert!(html.contains(r#""/x\"\u003c/script\u003e\u003cscript\u003ealert(1)//""#));
+    }
+
+    #[tokio::test]
+    async fn unknown_asset_is_404() {
+        for name in ["nope.js", "../Cargo.toml", "MANIFEST.md", ""] {
+            let response = asset(Path(name.to_owned())).await;
+            assert_eq!(response.status(), StatusCode::NOT_FOUND, "{name}");
+        }
+    }
+
+    #[tokio::test]
+    async fn known_asset_has_js_content_type() {
+        let response = asset(Path("graphiql.min.js".to_owned())).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let headers = response.headers();
+        assert_eq!(headers.get(header::CONTENT_TYPE).map(|v| v.as_bytes()), Some(JS.as_bytes()));
+        assert_eq!(
+            headers.get(header::CACHE_CONTROL).map(|v| v.as_bytes()),
+            Some(&b"public, max-age=31536000, immutable"[..])
+        );
+        let body = axum::body::to_bytes(response.into_body(), usize::MAX).await;
+        assert_eq!(body.ok().map(|b| b.len()), Some(ASSETS[2].2.len()));
+    }
+}

@@ -1,0 +1,190 @@
+//! `GET` and `POST /graphql`: GraphQL over HTTP, with the gaps of async-graphql-axum closed (see PROTOCOL.md):
+//! content negotiation, 4xx without `data` for refused documents, 405 for mutations over GET, 415, 413, no
+//! batches, and a code on every error. (Failed nullable fields are made `null` by the resolvers: schema::error::OrNull.)
+
+use super::negotiate::{self, MediaType};
+use super::request::{self, Malformed};
+use crate::graphiql;
+use crate::state::AppState;
+use crate::tenancy;
+use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType, Selection, SelectionSet};
+use async_graphql::{Request, ServerError, Value};
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use schema::stats::RequestStats;
+use schema::{Loaders, TaskQueue, Viewer};
+use serde::Serialize;
+use std::sync::Arc;
+
+pub async fn get(State(app): State<Arc<AppState>>, headers: HeaderMap, RawQuery(raw): RawQuery) -> Response {
+    let raw = raw.unwrap_or_default();
+    if negotiate::wants_html(&headers) && !raw.contains("query=") {
+        return graphiql::page("/graphql", crate::state::GRAPHIQL_HEADERS).into_response();
+    }
+    let Some(media) = negotiate::response_type(&headers) else { return not_acceptable() };
+    match request::from_query_string(&raw) {
+        Ok(req) => execute(&app, &headers, req, true, media).await,
+        Err(e) => malformed(e, media),
+    }
+}
+
+pub async fn post(
+    State(app): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let Some(media) = negotiate::response_type(&headers) else { return not_acceptable() };
+    if !negotiate::is_json_body(&headers) {
+        let msg = "send the request as JSON with `Content-Type: application/json`";
+        return error_response(StatusCode::UNSUPPORTED_MEDIA_TYPE, media, msg, "BAD_USER_INPUT");
+    }
+    let body = match body {
+        Ok(b) => b,
+        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            let msg = format!("the request body is larger than the limit of {} bytes", app.body_limit);
+            return error_response(StatusCode::PAYLOAD_TOO_LARGE, media, &msg, "BAD_USER_INPUT");
+        }
+        Err(rejection) => {
+            return error_response(rejection.status(), media, "could not read the body", "BAD_USER_INPUT");
+        }
+    };
+    match request::from_body(&body) {
+        Ok(req) => execute(&app, &headers, req, false, media).await,
+        Err(e) => malformed(e, media),
+    }
+}
+
+async fn execute(app: &AppState, headers: &HeaderMap, mut req: Request, is_get: bool, media: MediaType) -> Response {
+    let stats = Arc::new(RequestStats::default());
+    let scope = stats.clone();
+    RequestStats::scope(scope, async move {
+        let operation = req.operation_name.clone();
+        let doc = match req.parsed_query() {
+            Ok(doc) => doc,
+            Err(e) => return refused(vec![e], media, &stats),
+        };
+        if is_get && is_mutation(doc, operation.as_deref()) {
+            let mut resp =
+                error_response(StatusCode::METHOD_NOT_ALLOWED, media, "mutations must use POST", "BAD_USER_INPUT");
+            resp.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
+            return resp;
+        }
+        let aliases = count_aliases(doc);
+        if aliases > app.max_aliases {
+            let msg = format!("the document uses {aliases} aliases; the limit is {}", app.max_aliases);
+            return refused(vec![coded(ServerError::new(msg, None), "QUERY_TOO_COMPLEX")], media, &stats);
+        }
+
+        let tasks = Arc::new(TaskQueue::default());
+        let header = headers.get(tenancy::HEADER).and_then(|v| v.to_str().ok());
+        match tenancy::viewer(header, &app.db, &app.workspaces).await {
+            Ok(Ok(viewer)) => {
+                let loaders = Loaders::new(app.db.clone(), viewer.clone(), tasks.clone());
+                req = req.data::<Viewer>(viewer).data(loaders);
+            }
+            Ok(Err(none)) => req = req.data(none),
+            Err(e) => {
+                tracing::error!(error = %e, "workspace lookup failed");
+                return error_response(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    media,
+                    "the database is unavailable",
+                    "INTERNAL",
+                );
+            }
+        }
+
+        let resp = tasks.run(app.schema.execute(req)).await;
+        let refused_before_execution =
+            resp.data == Value::Null && !resp.errors.is_empty() && resp.errors.iter().all(|e| e.path.is_empty());
+        if refused_before_execution {
+            return refused(resp.errors, media, &stats);
+        }
+        let body = GqlBody { data: Some(&resp.data), errors: &resp.errors };
+        json_response(StatusCode::OK, media, &body, &stats)
+    })
+    .await
+}
+
+#[derive(Serialize)]
+struct GqlBody<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data: Option<&'a Value>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    errors: &'a [ServerError],
+}
+
+fn json_response(status: StatusCode, media: MediaType, body: &GqlBody<'_>, stats: &RequestStats) -> Response {
+    let bytes = match serde_json::to_vec(body) {
+        Ok(b) => b,
+        Err(e) => {
+            tracing::error!(error = %e, "response serialization failed");
+            return error_response(StatusCode::INTERNAL_SERVER_ERROR, media, "internal error", "INTERNAL");
+        }
+    };
+    let mut resp = Response::new(axum::body::Body::from(bytes));
+    *resp.status_mut() = status;
+    let h = resp.headers_mut();
+    h.insert(header::CONTENT_TYPE, media.header());
+    h.insert("x-parlor-sql-statements", HeaderValue::from(stats.statements()));
+    resp
+}
+
+/// A document refused before execution: no `data` key; 400 for `graphql-response+json`, 200 for legacy JSON.
+fn refused(errors: Vec<ServerError>, media: MediaType, stats: &RequestStats) -> Response {
+    let errors: Vec<ServerError> = errors.into_iter().map(schema::error::classify).collect();
+    json_response(media.request_error_status(), media, &GqlBody { data: None, errors: &errors }, stats)
+}
+
+fn coded(mut e: ServerError, code: &str) -> ServerError {
+    e.extensions.get_or_insert_with(Default::default).set("code", code);
+    e
+}
+
+/// An error answered without running anything, as a GraphQL response body.
+pub fn error_response(status: StatusCode, media: MediaType, message: &str, code: &str) -> Response {
+    let body = serde_json::json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
+    let mut resp = (status, body.to_string()).into_response();
+    resp.headers_mut().insert(header::CONTENT_TYPE, media.header());
+    resp
+}
+
+fn malformed(e: Malformed, media: MediaType) -> Response {
+    error_response(StatusCode::BAD_REQUEST, media, &e.0, "BAD_USER_INPUT")
+}
+
+fn not_acceptable() -> Response {
+    let body = "accept application/graphql-response+json or application/json";
+    let mut resp = (StatusCode::NOT_ACCEPTABLE, body).into_response();
+    resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+    resp
+}
+
+/// Whether the operation that would run is a mutation.
+fn is_mutation(doc: &ExecutableDocument, name: Option<&str>) -> bool {
+    match (&doc.operations, name) {
+        (DocumentOperations::Single(op), _) => op.node.ty == OperationType::Mutation,
+        (DocumentOperations::Multiple(ops), Some(name)) => {
+            ops.get(name).is_some_and(|op| op.node.ty == OperationType::Mutation)
+        }
+        (DocumentOperations::Multiple(_), None) => false,
+    }
+}
+
+fn count_aliases(doc: &ExecutableDocument) -> usize {
+    fn walk(set: &SelectionSet) -> usize {
+        set.items
+            .iter()
+            .map(|s| match &s.node {
+                Selection::Field(f) => usize::from(f.node.alias.is_some()) + walk(&f.node.selection_set.node),
+                Selection::InlineFragment(f) => walk(&f.node.selection_set.node),
+                Selection::FragmentSpread(_) => 0,
+            })
+            .sum()
+    }
+    let ops: usize = doc.operations.iter().map(|(_, op)| walk(&op.node.selection_set.node)).sum();
+    ops + doc.fragments.values().map(|f| walk(&f.node.selection_set.node)).sum::<usize>()
+}
