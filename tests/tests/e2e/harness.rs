@@ -1,0 +1,235 @@
+//! `TestApp::spawn()`: the real `parlor` binary, started on a free port over a fresh database holding the demo
+//! data set, driven over real HTTP.
+//!
+//! The database is SQLite (a file in a temp dir) unless `DATABASE_URL` points at PostgreSQL, where every test gets
+//! its own database, dropped afterwards. The demo data is seeded once per test run into a template (a file, or a
+//! PostgreSQL template database) and copied for each test.
+
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+static BINARY: OnceLock<PathBuf> = OnceLock::new();
+static TEMPLATE: OnceLock<Template> = OnceLock::new();
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+enum Template {
+    Sqlite { _dir: tempfile::TempDir, file: PathBuf },
+    Postgres { admin_url: String, name: String },
+}
+
+/// The `parlor` binary of this workspace, built (or found up to date) once per test run.
+pub fn binary() -> &'static PathBuf {
+    BINARY.get_or_init(|| {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let mut cmd = Command::new(cargo);
+        cmd.args(["build", "-p", "api", "--bin", "parlor", "--message-format=json-render-diagnostics"]);
+        if !cfg!(debug_assertions) {
+            cmd.arg("--release");
+        }
+        let out = cmd.stderr(Stdio::inherit()).output().expect("run cargo build");
+        assert!(out.status.success(), "cargo build of parlor failed");
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+            .filter(|v| v["reason"] == "compiler-artifact" && v["target"]["name"] == "parlor")
+            .find_map(|v| v["executable"].as_str().map(PathBuf::from))
+            .expect("cargo reported no parlor executable")
+    })
+}
+
+fn postgres_url() -> Option<String> {
+    std::env::var("DATABASE_URL").ok().filter(|u| u.starts_with("postgres"))
+}
+
+/// `url` with its database name replaced.
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let base = base.rsplit_once('/').map_or(base, |(b, _)| b);
+    match query {
+        Some(q) => format!("{base}/{name}?{q}"),
+        None => format!("{base}/{name}"),
+    }
+}
+
+fn admin_sql(admin_url: &str, sql: &str) {
+    let (url, sql) = (admin_url.to_owned(), sql.to_owned());
+    // Our own runtime on a plain thread: callable from Drop and from inside #[tokio::test].
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+        rt.block_on(async {
+            use sea_orm::ConnectionTrait;
+            let db = sea_orm::Database::connect(url.as_str()).await.expect("connect to PostgreSQL");
+            db.execute_unprepared(&sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+            let _ = db.close().await;
+        })
+    })
+    .join()
+    .expect("admin sql thread");
+}
+
+fn seed(url: &str) {
+    let status = Command::new(binary())
+        .args(["seed", "--demo"])
+        .env("DATABASE_URL", url)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .status()
+        .expect("run parlor seed");
+    assert!(status.success(), "parlor seed --demo failed");
+}
+
+fn template() -> &'static Template {
+    TEMPLATE.get_or_init(|| match postgres_url() {
+        Some(admin_url) => {
+            let name = format!("parlor_t_{}_template", std::process::id());
+            admin_sql(&admin_url, &format!("DROP DATABASE IF EXISTS {name}"));
+            admin_sql(&admin_url, &format!("CREATE DATABASE {name}"));
+            seed(&with_database(&admin_url, &name));
+            Template::Postgres { admin_url, name }
+        }
+        None => {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let file = dir.path().join("template.db");
+            seed(&format!("sqlite://{}?mode=rwc", file.display()));
+            Template::Sqlite { _dir: dir, file }
+        }
+    })
+}
+
+/// A running server over its own database.
+pub struct TestApp {
+    pub url: String,
+    pub database_url: String,
+    child: Child,
+    client: reqwest::Client,
+    _dir: Option<tempfile::TempDir>,
+    drop_db: Option<(String, String)>,
+}
+
+impl TestApp {
+    /// A server over a copy of the demo data.
+    pub async fn spawn() -> TestApp {
+        Self::spawn_with(&[]).await
+    }
+
+    /// Same, with extra `parlor serve` flags.
+    pub async fn spawn_with(flags: &[&str]) -> TestApp {
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let (database_url, dir, drop_db) = match template() {
+            Template::Sqlite { file, .. } => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let copy = dir.path().join("parlor.db");
+                std::fs::copy(file, &copy).expect("copy template database");
+                (format!("sqlite://{}?mode=rwc", copy.display()), Some(dir), None)
+            }
+            Template::Postgres { admin_url, name } => {
+                let db = format!("parlor_t_{}_{n}", std::process::id());
+                admin_sql(admin_url, &format!("DROP DATABASE IF EXISTS {db}"));
+                admin_sql(admin_url, &format!("CREATE DATABASE {db} TEMPLATE {name}"));
+                (with_database(admin_url, &db), None, Some((admin_url.clone(), db)))
+            }
+        };
+        let log = if std::env::var("TEST_LOG").is_ok() { "info" } else { "error" };
+        let mut child = Command::new(binary())
+            .args(["serve", "--listen", "127.0.0.1:0", "--demo-data", "no"])
+            .args(flags)
+            .env("DATABASE_URL", &database_url)
+            .env("RUST_LOG", log)
+            .stdout(Stdio::piped())
+            .stderr(if log == "info" { Stdio::inherit() } else { Stdio::null() })
+            .spawn()
+            .expect("start parlor serve");
+        let stdout = child.stdout.take().expect("stdout");
+        // Read until the server says where it listens, then keep draining its stdout on a thread of its own.
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut tx = Some(tx);
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let (Some(url), Some(tx)) = (line.strip_prefix("Parlor listening on "), tx.take()) {
+                    let _ = tx.send(url.trim().to_owned());
+                }
+            }
+        });
+        let url = tokio::task::spawn_blocking(move || rx.recv_timeout(Duration::from_secs(120)))
+            .await
+            .expect("wait for the server")
+            .expect("the server exited or did not listen within 120 s");
+        let client = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().expect("client");
+        TestApp { url, database_url, child, client, _dir: dir, drop_db }
+    }
+
+    pub fn client(&self) -> &reqwest::Client {
+        &self.client
+    }
+
+    /// POST a query as the given workspace (slug); returns status, headers and JSON body.
+    pub async fn post(&self, workspace: Option<&str>, query: &str, variables: Value) -> Reply {
+        let mut req = self
+            .client
+            .post(format!("{}/graphql", self.url))
+            .header("accept", "application/graphql-response+json")
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(ws) = workspace {
+            req = req.header("x-parlor-workspace", ws);
+        }
+        Reply::from(req.send().await.expect("request")).await
+    }
+
+    /// A query in the `acme` demo workspace that must succeed: its `data`.
+    pub async fn query(&self, query: &str, variables: Value) -> Value {
+        let reply = self.post(Some("acme"), query, variables).await;
+        assert!(reply.body.get("errors").is_none(), "unexpected errors: {}", reply.body);
+        assert_eq!(reply.status, 200);
+        reply.body["data"].clone()
+    }
+
+    /// A query in `acme` that must fail: its first error's `extensions.code` and message.
+    pub async fn error(&self, query: &str, variables: Value) -> (String, String) {
+        let reply = self.post(Some("acme"), query, variables).await;
+        let err = &reply.body["errors"][0];
+        assert!(!err.is_null(), "expected an error, got {}", reply.body);
+        (
+            err["extensions"]["code"].as_str().unwrap_or("<none>").to_owned(),
+            err["message"].as_str().unwrap_or("").to_owned(),
+        )
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        if let Some((admin, db)) = self.drop_db.take() {
+            admin_sql(&admin, &format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"));
+        }
+    }
+}
+
+pub struct Reply {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+}
+
+impl Reply {
+    pub async fn from(resp: reqwest::Response) -> Reply {
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let text = resp.text().await.expect("body");
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        Reply { status, headers, body }
+    }
+
+    pub fn sql_statements(&self) -> u64 {
+        self.headers
+            .get("x-parlor-sql-statements")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse().ok())
+            .expect("x-parlor-sql-statements header")
+    }
+}

@@ -1,0 +1,149 @@
+//! GraphQL over HTTP: media types, status codes, GET, limits, GraphiQL, health and readiness.
+
+use crate::harness::{Reply, TestApp};
+use serde_json::{Value, json};
+
+async fn raw_post(app: &TestApp, content_type: Option<&str>, accept: &str, body: impl Into<reqwest::Body>) -> Reply {
+    let mut req = app.client().post(format!("{}/graphql", app.url)).header("accept", accept).body(body);
+    if let Some(ct) = content_type {
+        req = req.header("content-type", ct);
+    }
+    Reply::from(req.send().await.expect("request")).await
+}
+
+#[tokio::test]
+async fn media_types_and_status_codes() {
+    let app = TestApp::spawn().await;
+    let ok = r#"{"query":"{ __typename }"}"#;
+    let r = raw_post(&app, Some("application/json"), "application/json", ok).await;
+    assert_eq!(r.status, 200);
+    assert!(r.headers["content-type"].to_str().expect("ct").starts_with("application/json"));
+    let r = raw_post(&app, Some("application/json"), "application/graphql-response+json", ok).await;
+    assert!(r.headers["content-type"].to_str().expect("ct").starts_with("application/graphql-response+json"));
+    let r = raw_post(&app, Some("application/json"), "*/*", ok).await;
+    assert!(r.headers["content-type"].to_str().expect("ct").starts_with("application/json"));
+
+    // A refused document: 200 for legacy JSON, 400 for graphql-response+json; never a `data` key.
+    let bad = r#"{"query":"{"}"#;
+    let r = raw_post(&app, Some("application/json"), "application/json", bad).await;
+    assert_eq!((r.status, r.body.get("data").is_none()), (200, true));
+    let r = raw_post(&app, Some("application/json"), "application/graphql-response+json", bad).await;
+    assert_eq!((r.status, r.body.get("data").is_none()), (400, true));
+
+    assert_eq!(raw_post(&app, None, "application/json", ok).await.status, 415);
+    assert_eq!(raw_post(&app, Some("text/plain"), "application/json", ok).await.status, 415);
+    let r = raw_post(&app, Some("application/json"), "application/json", "{not json").await;
+    assert_eq!(r.status, 400);
+    assert_eq!(r.body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+    let r = raw_post(&app, Some("application/json"), "application/json", format!("[{ok},{ok}]")).await;
+    assert_eq!(r.status, 400);
+    assert!(r.body["errors"][0]["message"].as_str().expect("message").contains("batch"));
+    assert_eq!(raw_post(&app, Some("application/json"), "text/csv", ok).await.status, 406);
+}
+
+#[tokio::test]
+async fn bodies_over_the_limit_are_413() {
+    let app = TestApp::spawn().await;
+    let big = format!(r#"{{"query":"{{ __typename }}","variables":{{"pad":"{}"}}}}"#, "x".repeat(2 << 20));
+    let r = raw_post(&app, Some("application/json"), "application/json", big).await;
+    assert_eq!(r.status, 413);
+    assert_eq!(r.body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+    // The server is still fine.
+    assert_eq!(
+        raw_post(&app, Some("application/json"), "application/json", r#"{"query":"{ __typename }"}"#).await.status,
+        200
+    );
+}
+
+#[tokio::test]
+async fn get_runs_queries_but_never_mutations() {
+    let app = TestApp::spawn().await;
+    let r = app
+        .client()
+        .get(format!("{}/graphql", app.url))
+        .query(&[
+            ("query", "query($n: Int) { conversations(first: $n) { nodes { id } } }"),
+            ("variables", r#"{"n":2}"#),
+        ])
+        .header("x-parlor-workspace", "acme")
+        .header("accept", "application/json")
+        .send()
+        .await
+        .expect("get");
+    let r = Reply::from(r).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.body["data"]["conversations"]["nodes"].as_array().map(Vec::len), Some(2));
+    let r = app
+        .client()
+        .get(format!("{}/graphql", app.url))
+        .query(&[("query", "mutation { x }")])
+        .header("accept", "application/json")
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(r.status().as_u16(), 405);
+    assert_eq!(r.headers()["allow"], "POST");
+}
+
+#[tokio::test]
+async fn graphiql_is_served_offline_to_browsers() {
+    let app = TestApp::spawn().await;
+    for path in ["/graphql", "/graphiql"] {
+        let r = app
+            .client()
+            .get(format!("{}{path}", app.url))
+            .header("accept", "text/html,application/xhtml+xml")
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(r.status().as_u16(), 200, "{path}");
+        assert!(r.headers()["content-type"].to_str().expect("ct").starts_with("text/html"));
+        let html = r.text().await.expect("html");
+        assert!(html.contains("/graphiql/assets/graphiql.min.js"), "{path}");
+        assert!(!html.contains("unpkg.com") && !html.contains("cdn."), "GraphiQL must not load from a CDN");
+    }
+    for asset in ["graphiql.min.js", "graphiql.min.css", "react.production.min.js", "react-dom.production.min.js"] {
+        let r = app.client().get(format!("{}/graphiql/assets/{asset}", app.url)).send().await.expect("asset");
+        assert_eq!(r.status().as_u16(), 200, "{asset}");
+        assert!(r.bytes().await.expect("bytes").len() > 1000);
+    }
+    let r = app.client().get(format!("{}/graphiql/assets/nope.js", app.url)).send().await.expect("asset");
+    assert_eq!(r.status().as_u16(), 404);
+}
+
+#[tokio::test]
+async fn health_readiness_and_request_ids() {
+    let app = TestApp::spawn().await;
+    let r = app.client().get(format!("{}/healthz", app.url)).send().await.expect("healthz");
+    assert_eq!(r.status().as_u16(), 200);
+    let r = app.client().get(format!("{}/readyz", app.url)).send().await.expect("readyz");
+    assert_eq!(r.status().as_u16(), 200);
+    assert_eq!(r.json::<Value>().await.expect("json")["database"], "ok");
+    let reply = app.post(Some("acme"), "{ __typename }", json!({})).await;
+    let id = reply.headers.get("x-request-id").expect("x-request-id").to_str().expect("id");
+    assert_eq!(id.len(), 36);
+    // A request id sent by the client is kept.
+    let r = app
+        .client()
+        .post(format!("{}/graphql", app.url))
+        .header("x-request-id", "trace-me-123")
+        .json(&json!({ "query": "{ __typename }" }))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.headers()["x-request-id"], "trace-me-123");
+}
+
+#[tokio::test]
+async fn failed_nullable_fields_are_null_with_a_path() {
+    let app = TestApp::spawn().await;
+    // `conversation` is nullable; a malformed id fails it alone, and `data` keeps its key.
+    let reply = app.post(Some("acme"), r#"{ workspace { slug } conversation(id: "bad") { id } }"#, json!({})).await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.body["data"]["workspace"]["slug"], "acme");
+    assert!(reply.body["data"].as_object().expect("data").contains_key("conversation"));
+    assert_eq!(reply.body["data"]["conversation"], Value::Null);
+    assert_eq!(reply.body["errors"][0]["path"], json!(["conversation"]));
+    let reply = app.post(Some("acme"), r#"{ conversation(id: "bad") { id } }"#, json!({})).await;
+    assert_eq!(reply.body["data"], json!({ "conversation": null }));
+}

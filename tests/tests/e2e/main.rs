@@ -1,0 +1,11 @@
+//! End-to-end tests: each starts the real `parlor` binary over its own database and talks HTTP to it.
+//! Run on SQLite by default; with `DATABASE_URL=postgres://…` on PostgreSQL.
+
+mod harness;
+
+mod connections;
+mod errors;
+mod filters;
+mod http;
+mod nodes;
+mod statements;
