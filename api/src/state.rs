@@ -6,6 +6,9 @@ use sea_orm::DatabaseConnection;
 
 pub struct AppState {
     pub schema: ParlorSchema,
+    /// The same schema with a depth limit that fits GraphiQL's introspection query (its `ofType` chain is deeper
+    /// than data queries need); used only for operations made of introspection fields alone.
+    pub introspection: ParlorSchema,
     pub db: DatabaseConnection,
     pub workspaces: WorkspaceCache,
     pub body_limit: usize,

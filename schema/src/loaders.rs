@@ -14,7 +14,7 @@ use crate::scope::{Tenanted, scoped};
 use crate::tasks::TaskQueue;
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use entities::label;
-use futures::future::BoxFuture;
+use futures::future::{BoxFuture, FutureExt, Shared};
 use sea_orm::sea_query::{Alias, Asterisk, Expr, ExprTrait, Func, Order, Query, WindowStatement};
 use sea_orm::{
     ColumnTrait, Condition, DatabaseConnection, EntityTrait, FromQueryResult, QueryFilter, QuerySelect, QueryTrait,
@@ -24,11 +24,17 @@ use std::hash::{Hash, Hasher};
 use std::sync::{Arc, OnceLock, Weak};
 use uuid::Uuid;
 
+type Batch<M> = Shared<BoxFuture<'static, Result<Arc<HashMap<Uuid, Arc<M>>>, ApiError>>>;
+
 /// Any row of `E` in the viewer's workspace, by id.
+///
+/// DataLoader does not know about keys whose batch is still running: asked again (by a prefetch, or by a field
+/// resolved while the first batch is in flight) it would query them again. `in_flight` lets a key wait for the
+/// batch already fetching it, so each row is read once per request whatever the timing.
 pub struct ById<E: Tenanted> {
     db: DatabaseConnection,
     viewer: Viewer,
-    _e: std::marker::PhantomData<fn() -> E>,
+    in_flight: std::sync::Mutex<HashMap<Uuid, Batch<E::Model>>>,
 }
 
 impl<E: Tenanted> Loader<Uuid> for ById<E>
@@ -39,8 +45,38 @@ where
     type Error = ApiError;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        let rows = scoped::<E>(&self.viewer).filter(E::id_col().is_in(keys.iter().copied())).all(&self.db).await?;
-        Ok(rows.into_iter().map(|m| (E::model_id(&m), Arc::new(m))).collect())
+        let mut batches: Vec<Batch<E::Model>> = vec![];
+        {
+            let mut in_flight = self.in_flight.lock().map_err(|_| ApiError::Internal)?;
+            let new: Vec<Uuid> = keys.iter().copied().filter(|k| !in_flight.contains_key(k)).collect();
+            for k in keys {
+                if let Some(b) = in_flight.get(k)
+                    && !batches.iter().any(|x| x.ptr_eq(b))
+                {
+                    batches.push(b.clone());
+                }
+            }
+            if !new.is_empty() {
+                let query = scoped::<E>(&self.viewer).filter(E::id_col().is_in(new.iter().copied()));
+                let db = self.db.clone();
+                let batch: Batch<E::Model> = async move {
+                    let rows = query.all(&db).await?;
+                    Ok(Arc::new(rows.into_iter().map(|m| (E::model_id(&m), Arc::new(m))).collect()))
+                }
+                .boxed()
+                .shared();
+                for k in new {
+                    in_flight.insert(k, batch.clone());
+                }
+                batches.push(batch);
+            }
+        }
+        let mut out = HashMap::with_capacity(keys.len());
+        for batch in batches {
+            let found = batch.await?;
+            out.extend(keys.iter().filter_map(|k| found.get(k).map(|m| (*k, m.clone()))));
+        }
+        Ok(out)
     }
 }
 
@@ -307,8 +343,10 @@ macro_rules! loader_set {
                     self.$field.get_or_init(|| {
                         let ($db, $viewer, $me) = (self.db.clone(), self.viewer.clone(), self.me.clone());
                         let tasks = self.tasks.clone();
-                        // Loaders live for one request, so caching is safe and makes prefetching useful.
+                        // Loaders live for one request, so caching is safe and makes prefetching useful. No delay:
+                        // batches start when the execution is idle (see `tasks`), with every key it could reach.
                         DataLoader::with_cache($make, move |f| tasks.spawn(f), HashMapCache::default())
+                            .delay(std::time::Duration::ZERO)
                     })
                 }
             )+
@@ -324,7 +362,7 @@ macro_rules! loader_set {
 }
 
 fn by_id<E: Tenanted>(db: DatabaseConnection, viewer: Viewer) -> ById<E> {
-    ById { db, viewer, _e: std::marker::PhantomData }
+    ById { db, viewer, in_flight: Default::default() }
 }
 
 use entities::{agent, bot, contact, conversation, message, ticket};

@@ -7,7 +7,9 @@ use super::request::{self, Malformed};
 use crate::graphiql;
 use crate::state::AppState;
 use crate::tenancy;
-use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType, Selection, SelectionSet};
+use async_graphql::parser::types::{
+    DocumentOperations, ExecutableDocument, OperationDefinition, OperationType, Selection, SelectionSet,
+};
 use async_graphql::{Request, ServerError, Value};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -72,6 +74,7 @@ async fn execute(app: &AppState, headers: &HeaderMap, mut req: Request, is_get: 
             resp.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
             return resp;
         }
+        let introspection_only = is_introspection_only(doc, operation.as_deref());
         let aliases = count_aliases(doc);
         if aliases > app.max_aliases {
             let msg = format!("the document uses {aliases} aliases; the limit is {}", app.max_aliases);
@@ -97,7 +100,8 @@ async fn execute(app: &AppState, headers: &HeaderMap, mut req: Request, is_get: 
             }
         }
 
-        let resp = tasks.run(app.schema.execute(req)).await;
+        let schema = if introspection_only { &app.introspection } else { &app.schema };
+        let resp = tasks.run(schema.execute(req)).await;
         let refused_before_execution =
             resp.data == Value::Null && !resp.errors.is_empty() && resp.errors.iter().all(|e| e.path.is_empty());
         if refused_before_execution {
@@ -163,15 +167,37 @@ fn not_acceptable() -> Response {
     resp
 }
 
+/// The operation that would run: the named one, or the only one (named or not).
+fn selected_operation<'a>(doc: &'a ExecutableDocument, name: Option<&str>) -> Option<&'a OperationDefinition> {
+    match (&doc.operations, name) {
+        (DocumentOperations::Single(op), _) => Some(&op.node),
+        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name).map(|op| &op.node),
+        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => ops.values().next().map(|op| &op.node),
+        (DocumentOperations::Multiple(_), None) => None,
+    }
+}
+
 /// Whether the operation that would run is a mutation.
 fn is_mutation(doc: &ExecutableDocument, name: Option<&str>) -> bool {
-    match (&doc.operations, name) {
-        (DocumentOperations::Single(op), _) => op.node.ty == OperationType::Mutation,
-        (DocumentOperations::Multiple(ops), Some(name)) => {
-            ops.get(name).is_some_and(|op| op.node.ty == OperationType::Mutation)
-        }
-        (DocumentOperations::Multiple(_), None) => false,
+    selected_operation(doc, name).is_some_and(|op| op.ty == OperationType::Mutation)
+}
+
+/// Whether the operation that would run selects only `__schema`, `__type` and `__typename` at its root (fragments
+/// included), so it can reach no data.
+fn is_introspection_only(doc: &ExecutableDocument, name: Option<&str>) -> bool {
+    fn only_meta(doc: &ExecutableDocument, set: &SelectionSet, seen: usize) -> bool {
+        seen < 8
+            && set.items.iter().all(|s| match &s.node {
+                Selection::Field(f) => f.node.name.node.starts_with("__"),
+                Selection::InlineFragment(f) => only_meta(doc, &f.node.selection_set.node, seen + 1),
+                Selection::FragmentSpread(spread) => doc
+                    .fragments
+                    .get(&spread.node.fragment_name.node)
+                    .is_some_and(|f| only_meta(doc, &f.node.selection_set.node, seen + 1)),
+            })
     }
+    selected_operation(doc, name)
+        .is_some_and(|op| op.ty == OperationType::Query && only_meta(doc, &op.selection_set.node, 0))
 }
 
 fn count_aliases(doc: &ExecutableDocument) -> usize {

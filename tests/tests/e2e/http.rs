@@ -73,16 +73,33 @@ async fn get_runs_queries_but_never_mutations() {
     let r = Reply::from(r).await;
     assert_eq!(r.status, 200);
     assert_eq!(r.body["data"]["conversations"]["nodes"].as_array().map(Vec::len), Some(2));
-    let r = app
-        .client()
-        .get(format!("{}/graphql", app.url))
-        .query(&[("query", "mutation { x }")])
-        .header("accept", "application/json")
-        .send()
-        .await
-        .expect("get");
-    assert_eq!(r.status().as_u16(), 405);
-    assert_eq!(r.headers()["allow"], "POST");
+    // Named or not, alone or picked by operationName, a mutation never runs over GET.
+    let contact =
+        app.query("{ contacts(first: 1) { nodes { id } } }", json!({})).await["contacts"]["nodes"][0]["id"].clone();
+    let start = format!("startConversation(input: {{contactId: {contact}, channel: WEB}}) {{ conversation {{ id }} }}");
+    let before = app.query("{ conversations { totalCount } }", json!({})).await;
+    for (query, op) in [
+        (format!("mutation {{ {start} }}"), None),
+        (format!("mutation Start {{ {start} }}"), None),
+        (format!("query Q {{ __typename }} mutation Start {{ {start} }}"), Some("Start")),
+    ] {
+        let mut params = vec![("query", query.clone())];
+        if let Some(op) = op {
+            params.push(("operationName", op.to_owned()));
+        }
+        let r = app
+            .client()
+            .get(format!("{}/graphql", app.url))
+            .query(&params)
+            .header("x-parlor-workspace", "acme")
+            .header("accept", "application/json")
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(r.status().as_u16(), 405, "{query}");
+        assert_eq!(r.headers()["allow"], "POST");
+    }
+    assert_eq!(app.query("{ conversations { totalCount } }", json!({})).await, before, "nothing was written");
 }
 
 #[tokio::test]
@@ -146,4 +163,53 @@ async fn failed_nullable_fields_are_null_with_a_path() {
     assert_eq!(reply.body["errors"][0]["path"], json!(["conversation"]));
     let reply = app.post(Some("acme"), r#"{ conversation(id: "bad") { id } }"#, json!({})).await;
     assert_eq!(reply.body["data"], json!({ "conversation": null }));
+}
+
+/// GraphiQL's introspection query (graphql-js `getIntrospectionQuery`'s `TypeRef` nests `ofType` 9 deep).
+const INTROSPECTION: &str = r#"query IntrospectionQuery {
+  __schema {
+    queryType { name } mutationType { name } subscriptionType { name }
+    types { ...FullType }
+    directives { name description locations args { ...InputValue } }
+  }
+}
+fragment FullType on __Type {
+  kind name description
+  fields(includeDeprecated: true) { name description args { ...InputValue } type { ...TypeRef } isDeprecated deprecationReason }
+  inputFields { ...InputValue }
+  interfaces { ...TypeRef }
+  enumValues(includeDeprecated: true) { name description isDeprecated deprecationReason }
+  possibleTypes { ...TypeRef }
+}
+fragment InputValue on __InputValue { name description type { ...TypeRef } defaultValue }
+fragment TypeRef on __Type { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name
+  ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } } } } }"#;
+
+#[tokio::test]
+async fn graphiql_introspection_passes_the_depth_limit_that_data_queries_do_not() {
+    let app = TestApp::spawn().await;
+    let reply = app.post(None, INTROSPECTION, json!({})).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert!(reply.body.get("errors").is_none(), "{}", reply.body);
+    let types = reply.body["data"]["__schema"]["types"].as_array().expect("types");
+    assert!(types.iter().any(|t| t["name"] == "Conversation"));
+    // Introspection is not a way around limits: 25 levels of `ofType` are still refused.
+    let mut deep = "name".to_owned();
+    for _ in 0..25 {
+        deep = format!("ofType {{ {deep} }}");
+    }
+    let reply = app.post(None, &format!("{{ __type(name: \"Query\") {{ {deep} }} }}"), json!({})).await;
+    assert_eq!(reply.body["errors"][0]["extensions"]["code"], "QUERY_TOO_COMPLEX");
+    // Mixed with a data field, the ordinary limit applies.
+    let reply = app
+        .post(
+            Some("acme"),
+            &format!(
+                "{{ workspace {{ name }} __schema {{ types {{ fields {{ type {{ {} }} }} }} }} }}",
+                "ofType { ".repeat(9) + "name" + &" }".repeat(9)
+            ),
+            json!({}),
+        )
+        .await;
+    assert_eq!(reply.body["errors"][0]["extensions"]["code"], "QUERY_TOO_COMPLEX");
 }
