@@ -8,6 +8,9 @@ use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
 use std::sync::Arc;
 use tokio::net::TcpListener;
 
+/// Deep enough for the standard introspection query (graphql-js `getIntrospectionQuery`, as GraphiQL sends it).
+const INTROSPECTION_DEPTH: usize = 20;
+
 pub async fn serve(database_url: Option<&str>, opts: Serve) -> anyhow::Result<()> {
     let url = db::resolve_url(database_url)?;
     let conn = db::connect(&url, opts.db_pool).await?;
@@ -15,8 +18,15 @@ pub async fn serve(database_url: Option<&str>, opts: Serve) -> anyhow::Result<()
     maybe_seed(&conn, opts.demo_data, db::is_sqlite(&url)).await?;
 
     let limits = schema::Limits { depth: opts.max_depth, complexity: opts.max_complexity, ..schema::Limits::default() };
+    let bus = schema::events::EventBus::new(conn.get_database_backend());
+    if !db::is_sqlite(&url) {
+        // Every instance hears every instance's events (PostgreSQL LISTEN/NOTIFY).
+        tokio::spawn(schema::events::listener::run(url.clone(), conn.clone(), bus.clone()));
+    }
+    let introspection_limits = schema::Limits { depth: limits.depth.max(INTROSPECTION_DEPTH), ..limits };
     let state = Arc::new(AppState {
-        schema: schema::build(conn.clone(), limits),
+        schema: schema::build(conn.clone(), bus.clone(), limits),
+        introspection: schema::build(conn.clone(), bus, introspection_limits),
         db: conn.clone(),
         workspaces: tenancy::WorkspaceCache::default(),
         body_limit: opts.body_limit,

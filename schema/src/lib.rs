@@ -8,6 +8,7 @@ pub mod context;
 pub mod conversations;
 pub mod enums;
 pub mod error;
+pub mod events;
 pub mod filter;
 pub mod id;
 pub mod labels;
@@ -23,7 +24,7 @@ pub mod tasks;
 pub mod tickets;
 pub mod workspaces;
 
-use async_graphql::{EmptyMutation, EmptySubscription, MergedObject, Schema};
+use async_graphql::{EmptySubscription, MergedObject, Schema};
 use sea_orm::DatabaseConnection;
 
 pub use context::{NoViewer, Viewer};
@@ -44,12 +45,16 @@ pub struct Query(
     labels::LabelQuery,
 );
 
-pub type ParlorSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+#[derive(MergedObject, Default)]
+pub struct Mutation(conversations::ConversationMutation, messages::MessageMutation);
 
-/// The schema, with the database connection in its data and `limits` enforced before execution.
-pub fn build(db: DatabaseConnection, limits: Limits) -> ParlorSchema {
-    Schema::build(Query::default(), EmptyMutation, EmptySubscription)
+pub type ParlorSchema = Schema<Query, Mutation, EmptySubscription>;
+
+/// The schema, with the database connection and event bus in its data and `limits` enforced before execution.
+pub fn build(db: DatabaseConnection, bus: events::EventBus, limits: Limits) -> ParlorSchema {
+    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .data(db)
+        .data(bus)
         .limit_depth(limits.depth)
         .limit_complexity(limits.complexity)
         .limit_directives(limits.directives)
@@ -60,5 +65,5 @@ pub fn build(db: DatabaseConnection, limits: Limits) -> ParlorSchema {
 
 /// The SDL, as `parlor schema` prints it.
 pub fn sdl() -> String {
-    Schema::build(Query::default(), EmptyMutation, EmptySubscription).finish().sdl()
+    Schema::build(Query::default(), Mutation::default(), EmptySubscription).finish().sdl()
 }

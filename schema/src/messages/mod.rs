@@ -1,9 +1,12 @@
-//! Messages: one conversation's thread, or the whole workspace's stream.
+//! Messages: one conversation's thread, or the whole workspace's stream; sending them.
 
 mod filter;
+mod mutation;
 mod query;
+pub mod service;
 mod types;
 
 pub use filter::{MessageFilter, MessageOrder};
+pub use mutation::{MessageMutation, SendMessageInput};
 pub use query::MessageQuery;
 pub use types::{Message, Sender};

@@ -7,5 +7,6 @@ mod connections;
 mod errors;
 mod filters;
 mod http;
+mod mutations;
 mod nodes;
 mod statements;

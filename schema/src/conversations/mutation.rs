@@ -1,0 +1,144 @@
+//! `startConversation`, `setTyping`.
+
+use super::Conversation;
+use super::service::{self, NewConversation};
+use crate::context::ContextExt;
+use crate::enums::{Channel, Priority, SenderKind};
+use crate::error::{ApiError, ApiResult};
+use crate::events::{EventBus, Typing};
+use crate::id::{self, Kind};
+use crate::messages::service as messages;
+use crate::messages::{Message, SendMessageInput};
+use async_graphql::{Context, ID, InputObject, Json, Object, SimpleObject};
+
+/// The first message of a new conversation (its conversation id is filled in).
+#[derive(InputObject)]
+pub struct FirstMessageInput {
+    #[graphql(default_with = "SenderKind::Contact")]
+    pub sender_kind: SenderKind,
+    pub sender_id: Option<ID>,
+    pub content: String,
+    pub client_message_id: Option<String>,
+    pub source_id: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct StartConversationInput {
+    pub contact_id: ID,
+    /// The bot that answers first; without one the conversation goes to humans (`handledBy: HUMAN`).
+    pub bot_id: Option<ID>,
+    pub channel: Channel,
+    pub subject: Option<String>,
+    #[graphql(default_with = "Priority::Normal")]
+    pub priority: Priority,
+    pub attributes: Option<Json<serde_json::Value>>,
+    pub first_message: Option<FirstMessageInput>,
+}
+
+#[derive(SimpleObject)]
+pub struct StartConversationPayload {
+    pub conversation: Conversation,
+    pub message: Option<Message>,
+}
+
+#[derive(InputObject)]
+pub struct SetTypingInput {
+    pub conversation_id: ID,
+    pub sender_kind: SenderKind,
+    pub sender_id: Option<ID>,
+    pub on: bool,
+}
+
+#[derive(SimpleObject)]
+pub struct SetTypingPayload {
+    pub ok: bool,
+}
+
+#[derive(Default)]
+pub struct ConversationMutation;
+
+#[Object]
+impl ConversationMutation {
+    /// Starts a conversation, optionally with its first message. Everything is checked before anything is written.
+    async fn start_conversation(
+        &self,
+        ctx: &Context<'_>,
+        input: StartConversationInput,
+    ) -> ApiResult<StartConversationPayload> {
+        let (db, viewer) = (ctx.db()?, ctx.viewer()?);
+        let new = NewConversation {
+            contact_id: id::decode(Kind::Contact, &input.contact_id, "contactId")?,
+            bot_id: input.bot_id.as_ref().map(|b| id::decode(Kind::Bot, b, "botId")).transpose()?,
+            channel: input.channel.into(),
+            subject: input.subject,
+            priority: input.priority.into(),
+            attributes: input.attributes.map(|j| j.0).unwrap_or(serde_json::Value::Null),
+        };
+        // The first message, checked up front with a placeholder conversation id.
+        let first = match input.first_message {
+            Some(f) => {
+                let msg = SendMessageInput {
+                    conversation_id: id::encode(Kind::Conversation, uuid::Uuid::nil()),
+                    sender_kind: f.sender_kind,
+                    sender_id: f.sender_id,
+                    kind: crate::enums::MessageKind::Text,
+                    content: f.content,
+                    payload: None,
+                    private: false,
+                    client_message_id: f.client_message_id,
+                    source_id: f.source_id,
+                }
+                .into_new()?;
+                messages::validate(&msg)?;
+                Some(msg)
+            }
+            None => None,
+        };
+        service::validate(&new)?;
+        let bus = ctx.data::<EventBus>().ok();
+        let (conversation, events) = service::start(db, viewer, new).await?;
+        if let Some(bus) = bus {
+            bus.publish(db, &events).await;
+        }
+        let Some(mut msg) = first else {
+            return Ok(StartConversationPayload { conversation: conversation.into(), message: None });
+        };
+        msg.conversation_id = conversation.id;
+        let sent = messages::send(db, viewer, msg).await?;
+        if let Some(bus) = bus {
+            bus.publish(db, &sent.events).await;
+        }
+        Ok(StartConversationPayload { conversation: sent.conversation.into(), message: Some(sent.message.into()) })
+    }
+
+    /// Tells the conversation's subscribers that someone is (or stopped) typing. Not stored.
+    async fn set_typing(&self, ctx: &Context<'_>, input: SetTypingInput) -> ApiResult<SetTypingPayload> {
+        let (db, viewer) = (ctx.db()?, ctx.viewer()?);
+        let conversation_id = id::decode(Kind::Conversation, &input.conversation_id, "conversationId")?;
+        let found = crate::lists::loaders(ctx)?.conversation().load_one(conversation_id).await?;
+        if found.is_none() {
+            return Err(ApiError::NotFound("conversation".into()));
+        }
+        let sender_id = match (input.sender_id, input.sender_kind) {
+            (Some(id), SenderKind::Contact) => Some(id::decode(Kind::Contact, &id, "senderId")?),
+            (Some(id), SenderKind::Bot) => Some(id::decode(Kind::Bot, &id, "senderId")?),
+            (Some(id), SenderKind::Agent) => Some(id::decode(Kind::Agent, &id, "senderId")?),
+            _ => None,
+        };
+        let kind = entities::enums::SenderKind::from(input.sender_kind);
+        let typing = Typing {
+            workspace_id: viewer.workspace_id,
+            conversation_id,
+            sender_kind: serde_json::to_value(kind)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default(),
+            sender_id,
+            on: input.on,
+        };
+        if let Ok(bus) = ctx.data::<EventBus>() {
+            bus.typing(db, typing).await;
+        }
+        Ok(SetTypingPayload { ok: true })
+    }
+}

@@ -1,0 +1,151 @@
+//! The event bus: every write appends an `event` row in its transaction (the outbox, see [`outbox`]); after the
+//! commit, [`EventBus::publish`] delivers it to this instance's subscribers, or, on PostgreSQL, announces the ids
+//! with `NOTIFY` so that every instance's listener ([`listener`]) loads the rows once and fans them out.
+//!
+//! Fan-out is one `tokio::sync::broadcast` per instance carrying `Arc<Envelope>`s: an event and the entity it is
+//! about are loaded once per instance, not once per subscriber. A subscriber that falls more than
+//! [`BUFFER`] events behind is told so and ends; it resumes with `events(after:)`, which replays from the outbox.
+
+pub mod listener;
+pub mod outbox;
+
+use entities::{conversation, event, message};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, QueryFilter, Statement,
+};
+use std::collections::HashMap;
+use std::sync::Arc;
+use tokio::sync::broadcast;
+use uuid::Uuid;
+
+/// Events a slow subscriber may fall behind before it is cut off.
+pub const BUFFER: usize = 4096;
+
+/// The PostgreSQL channel carrying event ids (and ephemeral signals) between instances.
+pub const CHANNEL: &str = "parlor_events";
+
+/// One delivered event, with what it is about loaded once for every subscriber of this instance.
+#[derive(Debug)]
+pub enum Envelope {
+    Stored {
+        event: event::Model,
+        message: Option<Arc<message::Model>>,
+        conversation: Option<Arc<conversation::Model>>,
+    },
+    /// Ephemeral: not stored, not replayed.
+    Typing(Typing),
+}
+
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct Typing {
+    pub workspace_id: Uuid,
+    pub conversation_id: Uuid,
+    pub sender_kind: String,
+    pub sender_id: Option<Uuid>,
+    pub on: bool,
+}
+
+#[derive(Clone)]
+pub struct EventBus {
+    tx: broadcast::Sender<Arc<Envelope>>,
+    /// On PostgreSQL, events go out through NOTIFY and come back through the listener, on every instance alike.
+    notify: bool,
+}
+
+impl EventBus {
+    pub fn new(backend: DbBackend) -> Self {
+        let (tx, _) = broadcast::channel(BUFFER);
+        Self { tx, notify: backend == DbBackend::Postgres }
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Envelope>> {
+        self.tx.subscribe()
+    }
+
+    /// Delivers committed events. Call only after the commit: a rolled-back write publishes nothing.
+    pub async fn publish(&self, db: &DatabaseConnection, events: &[event::Model]) {
+        if events.is_empty() {
+            return;
+        }
+        if self.notify {
+            let ids: Vec<String> = events.iter().map(|e| e.id.to_string()).collect();
+            notify(db, &format!("e:{}", ids.join(","))).await;
+        } else {
+            self.deliver(db, events.to_vec()).await;
+        }
+    }
+
+    /// Publishes a typing signal (never stored).
+    pub async fn typing(&self, db: &DatabaseConnection, t: Typing) {
+        if self.notify {
+            if let Ok(json) = serde_json::to_string(&t) {
+                notify(db, &format!("t:{json}")).await;
+            }
+        } else {
+            let _ = self.tx.send(Arc::new(Envelope::Typing(t)));
+        }
+    }
+
+    /// Loads what the events are about (one query per kind) and sends them to this instance's subscribers.
+    pub(crate) async fn deliver(&self, db: &DatabaseConnection, events: Vec<event::Model>) {
+        let (messages, conversations) = match load_subjects(db, &events).await {
+            Ok(found) => found,
+            Err(e) => {
+                tracing::error!(error = %e, "loading event subjects failed; delivering the events without them");
+                (HashMap::new(), HashMap::new())
+            }
+        };
+        for event in events {
+            let message = event.message_id.and_then(|id| messages.get(&id).cloned());
+            let conversation = event.conversation_id.and_then(|id| conversations.get(&id).cloned());
+            // No receivers is fine: nobody is listening on this instance.
+            let _ = self.tx.send(Arc::new(Envelope::Stored { event, message, conversation }));
+        }
+    }
+
+    pub(crate) fn send_typing(&self, t: Typing) {
+        let _ = self.tx.send(Arc::new(Envelope::Typing(t)));
+    }
+}
+
+type Subjects = (HashMap<Uuid, Arc<message::Model>>, HashMap<Uuid, Arc<conversation::Model>>);
+
+async fn load_subjects(db: &DatabaseConnection, events: &[event::Model]) -> Result<Subjects, DbErr> {
+    let message_ids: Vec<Uuid> = events.iter().filter_map(|e| e.message_id).collect();
+    let conversation_ids: Vec<Uuid> = events.iter().filter_map(|e| e.conversation_id).collect();
+    let messages = if message_ids.is_empty() {
+        HashMap::new()
+    } else {
+        message::Entity::find()
+            .filter(message::Column::Id.is_in(message_ids))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|m| (m.id, Arc::new(m)))
+            .collect()
+    };
+    let conversations = if conversation_ids.is_empty() {
+        HashMap::new()
+    } else {
+        conversation::Entity::find()
+            .filter(conversation::Column::Id.is_in(conversation_ids))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|c| (c.id, Arc::new(c)))
+            .collect()
+    };
+    Ok((messages, conversations))
+}
+
+async fn notify(db: &DatabaseConnection, payload: &str) {
+    let stmt = Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "SELECT pg_notify($1, $2)",
+        [CHANNEL.into(), payload.into()],
+    );
+    if let Err(e) = db.execute_raw(stmt).await {
+        // The events are stored: subscribers that resume with a cursor still get them.
+        tracing::error!(error = %e, "NOTIFY failed; live subscribers miss these events until they resume");
+    }
+}
