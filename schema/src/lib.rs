@@ -24,7 +24,7 @@ pub mod tasks;
 pub mod tickets;
 pub mod workspaces;
 
-use async_graphql::{EmptySubscription, MergedObject, Schema};
+use async_graphql::{MergedObject, MergedSubscription, Schema};
 use sea_orm::DatabaseConnection;
 
 pub use context::{NoViewer, Viewer};
@@ -48,11 +48,14 @@ pub struct Query(
 #[derive(MergedObject, Default)]
 pub struct Mutation(conversations::ConversationMutation, messages::MessageMutation);
 
-pub type ParlorSchema = Schema<Query, Mutation, EmptySubscription>;
+#[derive(MergedSubscription, Default)]
+pub struct Subscription(events::subscription::EventSubscription);
+
+pub type ParlorSchema = Schema<Query, Mutation, Subscription>;
 
 /// The schema, with the database connection and event bus in its data and `limits` enforced before execution.
 pub fn build(db: DatabaseConnection, bus: events::EventBus, limits: Limits) -> ParlorSchema {
-    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+    Schema::build(Query::default(), Mutation::default(), Subscription::default())
         .data(db)
         .data(bus)
         .limit_depth(limits.depth)
@@ -65,5 +68,5 @@ pub fn build(db: DatabaseConnection, bus: events::EventBus, limits: Limits) -> P
 
 /// The SDL, as `parlor schema` prints it.
 pub fn sdl() -> String {
-    Schema::build(Query::default(), Mutation::default(), EmptySubscription).finish().sdl()
+    Schema::build(Query::default(), Mutation::default(), Subscription::default()).finish().sdl()
 }

@@ -345,8 +345,13 @@ macro_rules! loader_set {
                         let tasks = self.tasks.clone();
                         // Loaders live for one request, so caching is safe and makes prefetching useful. No delay:
                         // batches start when the execution is idle (see `tasks`), with every key it could reach.
-                        DataLoader::with_cache($make, move |f| tasks.spawn(f), HashMapCache::default())
-                            .delay(std::time::Duration::ZERO)
+                        let caching = !tasks.is_detached();
+                        let loader = DataLoader::with_cache($make, move |f| tasks.spawn(f), HashMapCache::default())
+                            .delay(std::time::Duration::ZERO);
+                        // Detached loaders serve a WebSocket connection for its whole life: a cache there would
+                        // grow without bound and answer later events with stale rows.
+                        loader.enable_all_cache(caching);
+                        loader
                     })
                 }
             )+

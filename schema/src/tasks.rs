@@ -17,6 +17,8 @@ use std::task::{Context, Poll, Wake, Waker};
 #[derive(Default)]
 pub struct TaskQueue {
     inner: Mutex<Queue>,
+    /// For operations nobody drives with [`TaskQueue::run`] (subscriptions over WebSocket): batches are spawned.
+    detached: bool,
 }
 
 #[derive(Default)]
@@ -42,8 +44,21 @@ impl Wake for Flagged {
 }
 
 impl TaskQueue {
+    /// A queue that spawns batches on the runtime instead of holding them for `run`.
+    pub fn detached() -> Self {
+        Self { detached: true, ..Self::default() }
+    }
+
+    pub fn is_detached(&self) -> bool {
+        self.detached
+    }
+
     /// Queues `fut` (the DataLoader spawner).
     pub fn spawn(&self, fut: BoxFuture<'static, ()>) {
+        if self.detached {
+            tokio::spawn(fut);
+            return;
+        }
         let Ok(mut q) = self.inner.lock() else { return };
         q.new.push(fut);
         if let Some(w) = q.waker.take() {

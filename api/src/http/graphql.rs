@@ -11,8 +11,8 @@ use async_graphql::parser::types::{
     DocumentOperations, ExecutableDocument, OperationDefinition, OperationType, Selection, SelectionSet,
 };
 use async_graphql::{Request, ServerError, Value};
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
+use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -21,7 +21,17 @@ use schema::{Loaders, TaskQueue, Viewer};
 use serde::Serialize;
 use std::sync::Arc;
 
-pub async fn get(State(app): State<Arc<AppState>>, headers: HeaderMap, RawQuery(raw): RawQuery) -> Response {
+pub async fn get(
+    State(app): State<Arc<AppState>>,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    match upgrade {
+        Ok(ws) => return super::ws::upgrade(app.schema.clone(), on_init(&app), ws, headers).await,
+        Err(rejection) if super::ws::is_upgrade(&headers) => return rejection.into_response(),
+        Err(_) => {}
+    }
     let raw = raw.unwrap_or_default();
     if negotiate::wants_html(&headers) && !raw.contains("query=") {
         return graphiql::page("/graphql", crate::state::GRAPHIQL_HEADERS).into_response();
@@ -33,30 +43,67 @@ pub async fn get(State(app): State<Arc<AppState>>, headers: HeaderMap, RawQuery(
     }
 }
 
-pub async fn post(
-    State(app): State<Arc<AppState>>,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Response {
+pub async fn post(State(app): State<Arc<AppState>>, headers: HeaderMap, body: axum::body::Body) -> Response {
     let Some(media) = negotiate::response_type(&headers) else { return not_acceptable() };
     if !negotiate::is_json_body(&headers) {
         let msg = "send the request as JSON with `Content-Type: application/json`";
         return error_response(StatusCode::UNSUPPORTED_MEDIA_TYPE, media, msg, "BAD_USER_INPUT");
     }
-    let body = match body {
+    let too_large = || {
+        let msg = format!("the request body is larger than the limit of {} bytes", app.body_limit);
+        error_response(StatusCode::PAYLOAD_TOO_LARGE, media, &msg, "BAD_USER_INPUT")
+    };
+    // A declared length over the limit is refused before reading anything.
+    let declared =
+        headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > app.body_limit) {
+        return too_large();
+    }
+    let body = match axum::body::to_bytes(body, app.body_limit).await {
         Ok(b) => b,
-        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            let msg = format!("the request body is larger than the limit of {} bytes", app.body_limit);
-            return error_response(StatusCode::PAYLOAD_TOO_LARGE, media, &msg, "BAD_USER_INPUT");
-        }
-        Err(rejection) => {
-            return error_response(rejection.status(), media, "could not read the body", "BAD_USER_INPUT");
-        }
+        Err(_) if declared.is_none() => return too_large(),
+        Err(_) => return error_response(StatusCode::BAD_REQUEST, media, "could not read the body", "BAD_USER_INPUT"),
     };
     match request::from_body(&body) {
         Ok(req) => execute(&app, &headers, req, false, media).await,
         Err(e) => malformed(e, media),
     }
+}
+
+/// `connection_init`: the workspace comes from the payload (`{"X-Parlor-Workspace": "acme"}` or
+/// `{"workspace": "acme"}`) or the upgrade request's header. No workspace is allowed (operations then answer
+/// UNAUTHENTICATED); an unknown one is refused (4403).
+fn on_init(app: &Arc<AppState>) -> super::ws::OnInit {
+    let app = app.clone();
+    Arc::new(move |payload: serde_json::Value, headers: HeaderMap| {
+        let app = app.clone();
+        Box::pin(async move {
+            let from_payload = ["X-Parlor-Workspace", "x-parlor-workspace", "workspace"]
+                .iter()
+                .find_map(|k| payload.get(*k).and_then(|v| v.as_str()).map(str::to_owned));
+            let from_header = headers.get(tenancy::HEADER).and_then(|v| v.to_str().ok()).map(str::to_owned);
+            let Some(key) = from_payload.or(from_header) else {
+                let mut data = async_graphql::Data::default();
+                data.insert(schema::NoViewer(
+                    "send the workspace in connection_init: {\"X-Parlor-Workspace\": \"…\"}".into(),
+                ));
+                return Ok(data);
+            };
+            match tenancy::viewer(Some(&key), &app.db, &app.workspaces).await {
+                Ok(Ok(viewer)) => {
+                    let mut data = async_graphql::Data::default();
+                    data.insert(Loaders::new(app.db.clone(), viewer.clone(), Arc::new(TaskQueue::detached())));
+                    data.insert(viewer);
+                    Ok(data)
+                }
+                Ok(Err(_)) => Err("unknown workspace".to_owned()),
+                Err(e) => {
+                    tracing::error!(error = %e, "workspace lookup failed");
+                    Err("the database is unavailable".to_owned())
+                }
+            }
+        })
+    })
 }
 
 async fn execute(app: &AppState, headers: &HeaderMap, mut req: Request, is_get: bool, media: MediaType) -> Response {

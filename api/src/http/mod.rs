@@ -5,6 +5,7 @@ mod graphql;
 mod health;
 mod negotiate;
 mod request;
+mod ws;
 
 use crate::graphiql;
 use crate::state::{AppState, GRAPHIQL_HEADERS};

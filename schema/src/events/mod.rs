@@ -8,6 +8,7 @@
 
 pub mod listener;
 pub mod outbox;
+pub mod subscription;
 
 use entities::{conversation, event, message};
 use sea_orm::{

@@ -134,35 +134,54 @@ impl TestApp {
                 (with_database(admin_url, &db), None, Some((admin_url.clone(), db)))
             }
         };
-        let log = if std::env::var("TEST_LOG").is_ok() { "info" } else { "error" };
-        let mut child = Command::new(binary())
-            .args(["serve", "--listen", "127.0.0.1:0", "--demo-data", "no"])
-            .args(flags)
-            .env("DATABASE_URL", &database_url)
-            .env("RUST_LOG", log)
-            .stdout(Stdio::piped())
-            .stderr(if log == "info" { Stdio::inherit() } else { Stdio::null() })
-            .spawn()
-            .expect("start parlor serve");
-        let stdout = child.stdout.take().expect("stdout");
-        // Read until the server says where it listens, then keep draining its stdout on a thread of its own.
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let mut tx = Some(tx);
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if let (Some(url), Some(tx)) = (line.strip_prefix("Parlor listening on "), tx.take()) {
-                    let _ = tx.send(url.trim().to_owned());
-                }
-            }
-        });
-        let url = tokio::task::spawn_blocking(move || rx.recv_timeout(Duration::from_secs(120)))
-            .await
-            .expect("wait for the server")
-            .expect("the server exited or did not listen within 120 s");
+        let (url, child) = start_server(&database_url, flags).await;
         let client = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().expect("client");
         TestApp { url, database_url, child, client, _dir: dir, drop_db }
     }
 
+    /// A second server over this one's database (another instance of a scaled-out deployment).
+    pub async fn spawn_peer(&self) -> TestApp {
+        let (url, child) = start_server(&self.database_url, &[]).await;
+        let client = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().expect("client");
+        TestApp { url, database_url: self.database_url.clone(), child, client, _dir: None, drop_db: None }
+    }
+
+    pub fn ws_url(&self) -> String {
+        format!("{}/graphql", self.url.replacen("http://", "ws://", 1))
+    }
+}
+
+/// Starts `parlor serve` on a free port over `database_url`; returns its URL once it listens.
+async fn start_server(database_url: &str, flags: &[&str]) -> (String, Child) {
+    let log = if std::env::var("TEST_LOG").is_ok() { "info" } else { "error" };
+    let mut child = Command::new(binary())
+        .args(["serve", "--listen", "127.0.0.1:0", "--demo-data", "no"])
+        .args(flags)
+        .env("DATABASE_URL", database_url)
+        .env("RUST_LOG", log)
+        .stdout(Stdio::piped())
+        .stderr(if log == "info" { Stdio::inherit() } else { Stdio::null() })
+        .spawn()
+        .expect("start parlor serve");
+    let stdout = child.stdout.take().expect("stdout");
+    // Read until the server says where it listens, then keep draining its stdout on a thread of its own.
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut tx = Some(tx);
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let (Some(url), Some(tx)) = (line.strip_prefix("Parlor listening on "), tx.take()) {
+                let _ = tx.send(url.trim().to_owned());
+            }
+        }
+    });
+    let url = tokio::task::spawn_blocking(move || rx.recv_timeout(Duration::from_secs(120)))
+        .await
+        .expect("wait for the server")
+        .expect("the server exited or did not listen within 120 s");
+    (url, child)
+}
+
+impl TestApp {
     pub fn client(&self) -> &reqwest::Client {
         &self.client
     }

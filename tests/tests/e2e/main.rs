@@ -10,3 +10,4 @@ mod http;
 mod mutations;
 mod nodes;
 mod statements;
+mod ws;

@@ -1,0 +1,256 @@
+//! Subscriptions over the bus: [`live`] adapts this instance's broadcast to one subscriber's filtered stream, and
+//! `events(after:)` replays the outbox after a cursor and then goes live, so a client that reconnects misses
+//! nothing.
+
+use super::{Envelope, EventBus};
+use crate::context::ContextExt;
+use crate::conversations::Conversation;
+use crate::error::{ApiError, ApiResult};
+use crate::messages::Message;
+use async_graphql::{Context, ID, Json, Object, SimpleObject, Subscription};
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use chrono::{DateTime, Utc};
+use entities::event;
+use futures::stream::{self, Stream, StreamExt};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use std::sync::Arc;
+use tokio::sync::broadcast::{Receiver, error::RecvError};
+use uuid::Uuid;
+
+/// The error a subscriber gets when it fell too far behind; its stream then ends.
+fn lagged() -> async_graphql::Error {
+    ApiError::Conflict(
+        "this subscriber fell behind and was dropped: resubscribe to `events` with your last cursor".into(),
+    )
+    .into()
+}
+
+/// Turns the broadcast into one subscriber's stream: `pick` filters and maps each envelope.
+pub fn live<T, F>(rx: Receiver<Arc<Envelope>>, pick: F) -> impl Stream<Item = async_graphql::Result<T>>
+where
+    T: Send + 'static,
+    F: FnMut(&Envelope) -> Option<T> + Send + 'static,
+{
+    stream::unfold(Some((rx, pick)), |state| async move {
+        let (mut rx, mut pick) = state?;
+        loop {
+            match rx.recv().await {
+                Ok(env) => {
+                    if let Some(item) = pick(&env) {
+                        return Some((Ok(item), Some((rx, pick))));
+                    }
+                }
+                Err(RecvError::Lagged(_)) => return Some((Err(lagged()), None)),
+                Err(RecvError::Closed) => return None,
+            }
+        }
+    })
+}
+
+/// An event from the outbox.
+pub struct Event(pub event::Model);
+
+#[Object]
+impl Event {
+    /// Resume point: pass it as `events(after:)`.
+    async fn cursor(&self) -> String {
+        encode_cursor(self.0.id)
+    }
+    /// `message.created`, `conversation.created`, `conversation.status_changed`, …
+    async fn r#type(&self) -> &str {
+        &self.0.event_type
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    async fn payload(&self) -> Json<&serde_json::Value> {
+        Json(&self.0.payload)
+    }
+    async fn conversation_id(&self) -> Option<ID> {
+        self.0.conversation_id.map(|id| crate::id::encode(crate::id::Kind::Conversation, id))
+    }
+    async fn message_id(&self) -> Option<ID> {
+        self.0.message_id.map(|id| crate::id::encode(crate::id::Kind::Message, id))
+    }
+    async fn conversation(&self, ctx: &Context<'_>) -> ApiResult<Option<Conversation>> {
+        let Some(id) = self.0.conversation_id else { return Ok(None) };
+        Ok(crate::lists::loaders(ctx)?.conversation().load_one(id).await?.map(Conversation))
+    }
+    async fn message(&self, ctx: &Context<'_>) -> ApiResult<Option<Message>> {
+        let Some(id) = self.0.message_id else { return Ok(None) };
+        Ok(crate::lists::loaders(ctx)?.message().load_one(id).await?.map(Message))
+    }
+}
+
+pub fn encode_cursor(id: i64) -> String {
+    URL_SAFE_NO_PAD.encode(format!("event:{id}"))
+}
+
+fn decode_cursor(c: &str) -> ApiResult<i64> {
+    let bad = || ApiError::bad_input("after", "invalid event cursor: use an Event.cursor you received");
+    let raw = URL_SAFE_NO_PAD.decode(c).map_err(|_| bad())?;
+    let text = std::str::from_utf8(&raw).map_err(|_| bad())?;
+    text.strip_prefix("event:").and_then(|n| n.parse().ok()).ok_or_else(bad)
+}
+
+const REPLAY_PAGE: u64 = 500;
+
+async fn backlog(
+    db: &DatabaseConnection,
+    workspace: Uuid,
+    after: i64,
+    types: &Option<Vec<String>>,
+) -> Result<Vec<event::Model>, sea_orm::DbErr> {
+    let mut q = event::Entity::find()
+        .filter(event::Column::WorkspaceId.eq(workspace))
+        .filter(event::Column::Id.gt(after))
+        .order_by_asc(event::Column::Id)
+        .limit(REPLAY_PAGE);
+    if let Some(types) = types {
+        q = q.filter(event::Column::EventType.is_in(types.iter().map(String::as_str)));
+    }
+    q.all(db).await
+}
+
+#[derive(SimpleObject)]
+pub struct TypingEvent {
+    pub conversation_id: ID,
+    pub sender_kind: String,
+    pub sender_id: Option<ID>,
+    pub on: bool,
+}
+
+#[derive(Default)]
+pub struct EventSubscription;
+
+#[Subscription]
+impl EventSubscription {
+    /// Every stored event of the workspace: first those after `after` (from the outbox), then live ones. Without
+    /// `after`, only live events. `types` narrows to some event types.
+    async fn events(
+        &self,
+        ctx: &Context<'_>,
+        after: Option<String>,
+        types: Option<Vec<String>>,
+    ) -> Result<impl Stream<Item = async_graphql::Result<Event>> + use<>, ApiError> {
+        let (db, viewer, bus) =
+            (ctx.db()?.clone(), ctx.viewer()?.clone(), ctx.data::<EventBus>().map_err(|_| ApiError::Internal)?);
+        if types.as_ref().is_some_and(|t| t.len() > 50) {
+            return Err(ApiError::bad_input("types", "at most 50 types"));
+        }
+        let after = after.as_deref().map(decode_cursor).transpose()?;
+        // Subscribe before reading the backlog: nothing committed in between is missed; duplicates are skipped.
+        let rx = bus.subscribe();
+        let ws = viewer.workspace_id;
+        let replay = {
+            let (db, types) = (db.clone(), types.clone());
+            stream::unfold(after, move |cursor| {
+                let (db, types) = (db.clone(), types.clone());
+                async move {
+                    let from = cursor?;
+                    match backlog(&db, ws, from, &types).await {
+                        Ok(page) if page.is_empty() => None,
+                        Ok(page) => {
+                            let next = page.last().map(|e| e.id);
+                            Some((Ok(page), next))
+                        }
+                        Err(e) => Some((Err(ApiError::from(e).into()), None)),
+                    }
+                }
+            })
+            .flat_map(|page: async_graphql::Result<Vec<event::Model>>| match page {
+                Ok(events) => stream::iter(events.into_iter().map(|e| Ok(Event(e))).collect::<Vec<_>>()),
+                Err(e) => stream::iter(vec![Err(e)]),
+            })
+        };
+        let last_replayed = Arc::new(std::sync::atomic::AtomicI64::new(after.unwrap_or(0)));
+        let seen = last_replayed.clone();
+        let replay = replay.inspect(move |e| {
+            if let Ok(e) = e {
+                seen.fetch_max(e.0.id, std::sync::atomic::Ordering::Relaxed);
+            }
+        });
+        let live = live(rx, move |env| match env {
+            Envelope::Stored { event, .. }
+                if event.workspace_id == ws
+                    && event.id > last_replayed.load(std::sync::atomic::Ordering::Relaxed)
+                    && types.as_ref().is_none_or(|t| t.iter().any(|x| x == &event.event_type)) =>
+            {
+                Some(Event(event.clone()))
+            }
+            _ => None,
+        });
+        Ok(replay.chain(live))
+    }
+
+    /// Someone starts or stops typing in a conversation (ephemeral: never replayed).
+    async fn typing(
+        &self,
+        ctx: &Context<'_>,
+        conversation_id: ID,
+    ) -> Result<impl Stream<Item = async_graphql::Result<TypingEvent>> + use<>, ApiError> {
+        let viewer = ctx.viewer()?.clone();
+        let id = crate::id::decode(crate::id::Kind::Conversation, &conversation_id, "conversationId")?;
+        let bus = ctx.data::<EventBus>().map_err(|_| ApiError::Internal)?;
+        Ok(live(bus.subscribe(), move |env| match env {
+            Envelope::Typing(t) if t.workspace_id == viewer.workspace_id && t.conversation_id == id => {
+                Some(TypingEvent {
+                    conversation_id: conversation_id.clone(),
+                    sender_kind: t.sender_kind.to_uppercase(),
+                    sender_id: t.sender_id.map(|s| ID(s.to_string())),
+                    on: t.on,
+                })
+            }
+            _ => None,
+        }))
+    }
+
+    /// New messages: of one conversation, of one bot's conversations, or (no argument) of the whole workspace.
+    async fn message_added(
+        &self,
+        ctx: &Context<'_>,
+        conversation_id: Option<ID>,
+        bot_id: Option<ID>,
+    ) -> Result<impl Stream<Item = async_graphql::Result<Message>> + use<>, ApiError> {
+        let viewer = ctx.viewer()?.clone();
+        let conv = conversation_id
+            .as_ref()
+            .map(|c| crate::id::decode(crate::id::Kind::Conversation, c, "conversationId"))
+            .transpose()?;
+        let bot = bot_id.as_ref().map(|b| crate::id::decode(crate::id::Kind::Bot, b, "botId")).transpose()?;
+        let bus = ctx.data::<EventBus>().map_err(|_| ApiError::Internal)?;
+        Ok(live(bus.subscribe(), move |env| match env {
+            Envelope::Stored { event, message: Some(m), conversation }
+                if event.event_type == "message.created"
+                    && event.workspace_id == viewer.workspace_id
+                    && conv.is_none_or(|c| m.conversation_id == c)
+                    && bot.is_none_or(|b| conversation.as_ref().is_some_and(|c| c.bot_id == Some(b))) =>
+            {
+                Some(Message(m.clone()))
+            }
+            _ => None,
+        }))
+    }
+
+    /// A conversation changed (new message, status, assignment…): its new state. One conversation, or all.
+    async fn conversation_updated(
+        &self,
+        ctx: &Context<'_>,
+        conversation_id: Option<ID>,
+    ) -> Result<impl Stream<Item = async_graphql::Result<Conversation>> + use<>, ApiError> {
+        let viewer = ctx.viewer()?.clone();
+        let conv = conversation_id
+            .as_ref()
+            .map(|c| crate::id::decode(crate::id::Kind::Conversation, c, "conversationId"))
+            .transpose()?;
+        let bus = ctx.data::<EventBus>().map_err(|_| ApiError::Internal)?;
+        Ok(live(bus.subscribe(), move |env| match env {
+            Envelope::Stored { event, conversation: Some(c), .. }
+                if event.workspace_id == viewer.workspace_id && conv.is_none_or(|id| c.id == id) =>
+            {
+                Some(Conversation(c.clone()))
+            }
+            _ => None,
+        }))
+    }
+}
