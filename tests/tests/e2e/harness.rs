@@ -72,6 +72,31 @@ fn admin_sql(admin_url: &str, sql: &str) {
     .expect("admin sql thread");
 }
 
+/// Drops the databases of earlier test runs whose process is gone (a run cannot drop its template at exit).
+fn sweep_stale_databases(admin_url: &str) {
+    let url = admin_url.to_owned();
+    let stale: Vec<String> = std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+        rt.block_on(async {
+            use sea_orm::{ConnectionTrait, Statement};
+            let db = sea_orm::Database::connect(url.as_str()).await.expect("connect to PostgreSQL");
+            let sql = "SELECT datname FROM pg_database WHERE datname LIKE 'parlor\\_t\\_%'";
+            let rows =
+                db.query_all_raw(Statement::from_string(db.get_database_backend(), sql)).await.unwrap_or_default();
+            let _ = db.close().await;
+            rows.iter().filter_map(|r| r.try_get::<String>("", "datname").ok()).collect()
+        })
+    })
+    .join()
+    .expect("sweep thread");
+    for name in stale {
+        let pid = name.strip_prefix("parlor_t_").and_then(|r| r.split('_').next()).and_then(|p| p.parse::<u32>().ok());
+        if pid.is_some_and(|p| p != std::process::id() && !std::path::Path::new(&format!("/proc/{p}")).exists()) {
+            admin_sql(admin_url, &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+        }
+    }
+}
+
 fn seed(url: &str) {
     let status = Command::new(binary())
         .args(["seed", "--demo"])
@@ -86,6 +111,7 @@ fn seed(url: &str) {
 fn template() -> &'static Template {
     TEMPLATE.get_or_init(|| match postgres_url() {
         Some(admin_url) => {
+            sweep_stale_databases(&admin_url);
             let name = format!("parlor_t_{}_template", std::process::id());
             admin_sql(&admin_url, &format!("DROP DATABASE IF EXISTS {name}"));
             admin_sql(&admin_url, &format!("CREATE DATABASE {name}"));
