@@ -14,6 +14,8 @@ pub struct Model {
     pub phone: Option<String>,
     pub attributes: Json,
     pub last_seen_at: Option<DateTimeUtc>,
+    /// Set when the contact was erased: personal data removed, conversations kept.
+    pub deleted_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

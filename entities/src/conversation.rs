@@ -27,6 +27,10 @@ pub struct Model {
     /// `last_message_at`, or `created_at` before the first message: the inbox sort key, never null.
     pub last_activity_at: DateTimeUtc,
     pub resolved_at: Option<DateTimeUtc>,
+    /// Up to when the contact has read the conversation.
+    pub contact_last_read_at: Option<DateTimeUtc>,
+    /// Up to when the agents have read the conversation.
+    pub agent_last_read_at: Option<DateTimeUtc>,
     pub message_count: i64,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

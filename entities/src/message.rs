@@ -21,6 +21,8 @@ pub struct Model {
     pub payload: Json,
     pub private: bool,
     pub status: MessageStatus,
+    /// Why delivery failed (status `failed`).
+    pub failure_reason: Option<String>,
     /// The channel's own id for an inbound message: retries with the same id are deduplicated.
     pub source_id: Option<String>,
     /// The client's idempotency key, unique per conversation.

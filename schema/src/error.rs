@@ -14,8 +14,16 @@ pub enum ApiError {
     Unauthenticated(String),
     Forbidden(String),
     NotFound(String),
-    BadUserInput { message: String, field: Option<String> },
+    BadUserInput {
+        message: String,
+        field: Option<String>,
+    },
     Conflict(String),
+    /// A change the object's current state does not allow: `CONFLICT`, with `extensions.currentState`.
+    InvalidTransition {
+        message: String,
+        state: String,
+    },
     QueryTooComplex(String),
     Internal,
 }
@@ -27,7 +35,7 @@ impl ApiError {
             Self::Forbidden(_) => "FORBIDDEN",
             Self::NotFound(_) => "NOT_FOUND",
             Self::BadUserInput { .. } => "BAD_USER_INPUT",
-            Self::Conflict(_) => "CONFLICT",
+            Self::Conflict(_) | Self::InvalidTransition { .. } => "CONFLICT",
             Self::QueryTooComplex(_) => "QUERY_TOO_COMPLEX",
             Self::Internal => "INTERNAL",
         }
@@ -38,7 +46,7 @@ impl ApiError {
         match self {
             Self::Unauthenticated(m) | Self::Forbidden(m) | Self::Conflict(m) | Self::QueryTooComplex(m) => m.clone(),
             Self::NotFound(what) => format!("{what} not found"),
-            Self::BadUserInput { message, .. } => message.clone(),
+            Self::BadUserInput { message, .. } | Self::InvalidTransition { message, .. } => message.clone(),
             Self::Internal => "internal error".to_owned(),
         }
     }
@@ -47,6 +55,14 @@ impl ApiError {
     pub fn bad_input(field: impl Into<String>, message: impl Into<String>) -> Self {
         let field = field.into();
         Self::BadUserInput { message: format!("{field}: {}", message.into()), field: Some(field) }
+    }
+}
+
+impl ApiError {
+    /// `what` is in `state` (a GraphQL enum value such as `RESOLVED`), which does not allow `action`.
+    pub fn transition(what: &str, state: impl serde::Serialize, action: &str) -> Self {
+        let state = crate::write::enum_name(state);
+        Self::InvalidTransition { message: format!("{what} is {state}: cannot {action}"), state }
     }
 }
 
@@ -63,6 +79,9 @@ impl ErrorExtensions for ApiError {
             e.set("code", self.code());
             if let Self::BadUserInput { field: Some(field), .. } = self {
                 e.set("field", field.as_str());
+            }
+            if let Self::InvalidTransition { state, .. } = self {
+                e.set("currentState", state.as_str());
             }
         })
     }

@@ -23,6 +23,7 @@ pub mod stats;
 pub mod tasks;
 pub mod tickets;
 pub mod workspaces;
+pub mod write;
 
 use async_graphql::{MergedObject, MergedSubscription, Schema};
 use sea_orm::DatabaseConnection;
@@ -46,10 +47,19 @@ pub struct Query(
 );
 
 #[derive(MergedObject, Default)]
-pub struct Mutation(conversations::ConversationMutation, messages::MessageMutation);
+pub struct Mutation(
+    bots::BotMutation,
+    contacts::ContactMutation,
+    conversations::ConversationMutation,
+    conversations::ConversationLifecycleMutation,
+    messages::MessageMutation,
+    messages::MessageStatusMutation,
+    labels::LabelMutation,
+    tickets::TicketMutation,
+);
 
 #[derive(MergedSubscription, Default)]
-pub struct Subscription(events::subscription::EventSubscription);
+pub struct Subscription(events::subscription::EventSubscription, events::updates::UpdateSubscription);
 
 pub type ParlorSchema = Schema<Query, Mutation, Subscription>;
 

@@ -71,6 +71,7 @@ pub fn generate(ws: &mut Ws) -> (Vec<contact::Model>, Vec<contact_label::Model>)
             phone: rng.random_bool(0.4).then(|| format!("{prefix} {:07}", rng.random_range(0..10_000_000))),
             attributes,
             last_seen_at: last_seen.map(at),
+            deleted_at: None,
             created_at: at(created),
             updated_at: at(last_seen.unwrap_or(created)),
         });

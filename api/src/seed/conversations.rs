@@ -142,6 +142,8 @@ pub fn generate(ws: &Ws, i: u64, batch: &mut Batch, tickets: &mut Vec<TicketSeed
         last_message_at: derived.last.map(at),
         last_activity_at: at(last_activity),
         resolved_at: resolved_at.map(at),
+        contact_last_read_at: None,
+        agent_last_read_at: None,
         message_count: derived.count,
         created_at: at(created),
         updated_at: at(updated),

@@ -219,6 +219,7 @@ pub fn write(rng: &mut StdRng, th: &Thread, out: &mut Vec<message::Model>) -> De
             content,
             payload,
             private: step == Note,
+            failure_reason: (status == MessageStatus::Failed).then(|| "recipient unreachable".to_owned()),
             status,
             source_id,
             client_message_id,

@@ -1,9 +1,12 @@
 //! Contacts: the people who talk to bots and agents.
 
 mod filter;
+mod mutation;
 mod query;
+mod service;
 mod types;
 
 pub use filter::{ContactFilter, ContactOrder};
+pub use mutation::ContactMutation;
 pub use query::ContactQuery;
 pub use types::Contact;

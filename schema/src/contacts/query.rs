@@ -6,6 +6,7 @@ use crate::id::{self, Kind};
 use crate::lists::{condition, loaders, top_list};
 use crate::pagination::{Conn, PageArgs};
 use async_graphql::{Context, ID, Object};
+use sea_orm::{ColumnTrait, Condition};
 
 #[derive(Default)]
 pub struct ContactQuery;
@@ -25,7 +26,9 @@ impl ContactQuery {
         filter: Option<ContactFilter>,
         order_by: Option<ContactOrder>,
     ) -> ApiResult<Conn<Contact>> {
-        let cond = condition(ctx, filter.as_ref())?;
+        // Erased contacts (`deleteContact`) stay reachable from their conversations, not in the list.
+        let cond =
+            Condition::all().add(condition(ctx, filter.as_ref())?).add(entities::contact::Column::DeletedAt.is_null());
         let sort = order_by.unwrap_or_default().sort();
         top_list(ctx, cond, sort, PageArgs::new(first, after, last, before), Contact::from).await
     }

@@ -46,6 +46,10 @@ impl Contact {
     async fn last_seen_at(&self) -> Option<DateTime<Utc>> {
         self.0.last_seen_at
     }
+    /// When the contact was erased (`deleteContact`): its personal data is gone, its conversations stay.
+    async fn deleted_at(&self) -> Option<DateTime<Utc>> {
+        self.0.deleted_at
+    }
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }

@@ -72,6 +72,14 @@ impl Conversation {
     async fn resolved_at(&self) -> Option<DateTime<Utc>> {
         self.0.resolved_at
     }
+    /// Up to when the contact has read the conversation (`markConversationRead`).
+    async fn contact_last_read_at(&self) -> Option<DateTime<Utc>> {
+        self.0.contact_last_read_at
+    }
+    /// Up to when the agents have read the conversation (`markConversationRead`).
+    async fn agent_last_read_at(&self) -> Option<DateTime<Utc>> {
+        self.0.agent_last_read_at
+    }
     async fn message_count(&self) -> i64 {
         self.0.message_count
     }

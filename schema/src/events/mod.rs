@@ -9,8 +9,9 @@
 pub mod listener;
 pub mod outbox;
 pub mod subscription;
+pub mod updates;
 
-use entities::{conversation, event, message};
+use entities::{conversation, event, message, ticket};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, QueryFilter, Statement,
 };
@@ -32,6 +33,7 @@ pub enum Envelope {
         event: event::Model,
         message: Option<Arc<message::Model>>,
         conversation: Option<Arc<conversation::Model>>,
+        ticket: Option<Arc<ticket::Model>>,
     },
     /// Ephemeral: not stored, not replayed.
     Typing(Typing),
@@ -89,18 +91,19 @@ impl EventBus {
 
     /// Loads what the events are about (one query per kind) and sends them to this instance's subscribers.
     pub(crate) async fn deliver(&self, db: &DatabaseConnection, events: Vec<event::Model>) {
-        let (messages, conversations) = match load_subjects(db, &events).await {
+        let subjects = match load_subjects(db, &events).await {
             Ok(found) => found,
             Err(e) => {
                 tracing::error!(error = %e, "loading event subjects failed; delivering the events without them");
-                (HashMap::new(), HashMap::new())
+                Subjects::default()
             }
         };
         for event in events {
-            let message = event.message_id.and_then(|id| messages.get(&id).cloned());
-            let conversation = event.conversation_id.and_then(|id| conversations.get(&id).cloned());
+            let message = event.message_id.and_then(|id| subjects.messages.get(&id).cloned());
+            let conversation = event.conversation_id.and_then(|id| subjects.conversations.get(&id).cloned());
+            let ticket = event.ticket_id.and_then(|id| subjects.tickets.get(&id).cloned());
             // No receivers is fine: nobody is listening on this instance.
-            let _ = self.tx.send(Arc::new(Envelope::Stored { event, message, conversation }));
+            let _ = self.tx.send(Arc::new(Envelope::Stored { event, message, conversation, ticket }));
         }
     }
 
@@ -109,34 +112,46 @@ impl EventBus {
     }
 }
 
-type Subjects = (HashMap<Uuid, Arc<message::Model>>, HashMap<Uuid, Arc<conversation::Model>>);
+/// What a batch of events is about, loaded once (one query per kind) for every subscriber of this instance.
+#[derive(Default)]
+struct Subjects {
+    messages: HashMap<Uuid, Arc<message::Model>>,
+    conversations: HashMap<Uuid, Arc<conversation::Model>>,
+    tickets: HashMap<Uuid, Arc<ticket::Model>>,
+}
+
+/// Rows of `E` with these ids, by id.
+async fn by_ids<E>(
+    db: &DatabaseConnection,
+    col: E::Column,
+    ids: Vec<Uuid>,
+    id_of: fn(&E::Model) -> Uuid,
+) -> Result<HashMap<Uuid, Arc<E::Model>>, DbErr>
+where
+    E: EntityTrait,
+{
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows = E::find().filter(col.is_in(ids)).all(db).await?;
+    Ok(rows.into_iter().map(|m| (id_of(&m), Arc::new(m))).collect())
+}
 
 async fn load_subjects(db: &DatabaseConnection, events: &[event::Model]) -> Result<Subjects, DbErr> {
-    let message_ids: Vec<Uuid> = events.iter().filter_map(|e| e.message_id).collect();
-    let conversation_ids: Vec<Uuid> = events.iter().filter_map(|e| e.conversation_id).collect();
-    let messages = if message_ids.is_empty() {
-        HashMap::new()
-    } else {
-        message::Entity::find()
-            .filter(message::Column::Id.is_in(message_ids))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|m| (m.id, Arc::new(m)))
-            .collect()
+    let ids = |f: fn(&event::Model) -> Option<Uuid>| {
+        let mut v: Vec<Uuid> = events.iter().filter_map(f).collect();
+        v.sort();
+        v.dedup();
+        v
     };
-    let conversations = if conversation_ids.is_empty() {
-        HashMap::new()
-    } else {
-        conversation::Entity::find()
-            .filter(conversation::Column::Id.is_in(conversation_ids))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|c| (c.id, Arc::new(c)))
-            .collect()
-    };
-    Ok((messages, conversations))
+    Ok(Subjects {
+        messages: by_ids::<message::Entity>(db, message::Column::Id, ids(|e| e.message_id), |m| m.id).await?,
+        conversations: by_ids::<conversation::Entity>(db, conversation::Column::Id, ids(|e| e.conversation_id), |c| {
+            c.id
+        })
+        .await?,
+        tickets: by_ids::<ticket::Entity>(db, ticket::Column::Id, ids(|e| e.ticket_id), |t| t.id).await?,
+    })
 }
 
 async fn notify(db: &DatabaseConnection, payload: &str) {

@@ -56,7 +56,10 @@ impl Event {
     async fn cursor(&self) -> String {
         encode_cursor(self.0.id)
     }
-    /// `message.created`, `conversation.created`, `conversation.status_changed`, …
+    /// One of `message.created`, `message.updated`, `conversation.created`, `conversation.updated`,
+    /// `conversation.assigned`, `conversation.handoff`, `conversation.status_changed`, `conversation.read`,
+    /// `ticket.created`, `ticket.updated`, `contact.created`, `contact.updated`, `contact.deleted`, `bot.created`,
+    /// `bot.updated`, `bot.deleted`. `payload` says what changed (`{"from": …, "to": …}` pairs, `fields`).
     async fn r#type(&self) -> &str {
         &self.0.event_type
     }
@@ -71,6 +74,12 @@ impl Event {
     }
     async fn message_id(&self) -> Option<ID> {
         self.0.message_id.map(|id| crate::id::encode(crate::id::Kind::Message, id))
+    }
+    async fn ticket_id(&self) -> Option<ID> {
+        self.0.ticket_id.map(|id| crate::id::encode(crate::id::Kind::Ticket, id))
+    }
+    async fn contact_id(&self) -> Option<ID> {
+        self.0.contact_id.map(|id| crate::id::encode(crate::id::Kind::Contact, id))
     }
     async fn conversation(&self, ctx: &Context<'_>) -> ApiResult<Option<Conversation>> {
         let Some(id) = self.0.conversation_id else { return Ok(None) };
@@ -220,35 +229,13 @@ impl EventSubscription {
         let bot = bot_id.as_ref().map(|b| crate::id::decode(crate::id::Kind::Bot, b, "botId")).transpose()?;
         let bus = ctx.data::<EventBus>().map_err(|_| ApiError::Internal)?;
         Ok(live(bus.subscribe(), move |env| match env {
-            Envelope::Stored { event, message: Some(m), conversation }
+            Envelope::Stored { event, message: Some(m), conversation, .. }
                 if event.event_type == "message.created"
                     && event.workspace_id == viewer.workspace_id
                     && conv.is_none_or(|c| m.conversation_id == c)
                     && bot.is_none_or(|b| conversation.as_ref().is_some_and(|c| c.bot_id == Some(b))) =>
             {
                 Some(Message(m.clone()))
-            }
-            _ => None,
-        }))
-    }
-
-    /// A conversation changed (new message, status, assignment…): its new state. One conversation, or all.
-    async fn conversation_updated(
-        &self,
-        ctx: &Context<'_>,
-        conversation_id: Option<ID>,
-    ) -> Result<impl Stream<Item = async_graphql::Result<Conversation>> + use<>, ApiError> {
-        let viewer = ctx.viewer()?.clone();
-        let conv = conversation_id
-            .as_ref()
-            .map(|c| crate::id::decode(crate::id::Kind::Conversation, c, "conversationId"))
-            .transpose()?;
-        let bus = ctx.data::<EventBus>().map_err(|_| ApiError::Internal)?;
-        Ok(live(bus.subscribe(), move |env| match env {
-            Envelope::Stored { event, conversation: Some(c), .. }
-                if event.workspace_id == viewer.workspace_id && conv.is_none_or(|id| c.id == id) =>
-            {
-                Some(Conversation(c.clone()))
             }
             _ => None,
         }))

@@ -1,5 +1,9 @@
 //! Labels, and the labels of conversations, contacts and tickets.
 
+mod mutation;
+
+pub use mutation::LabelMutation;
+
 use crate::error::{ApiResult, OrNull};
 use crate::filter::{FilterCtx, FilterInput, StringFilter};
 use crate::id::{self, Kind};

@@ -4,9 +4,11 @@ mod filter;
 mod mutation;
 mod query;
 pub mod service;
+mod status;
 mod types;
 
 pub use filter::{MessageFilter, MessageOrder};
 pub use mutation::{MessageMutation, SendMessageInput};
 pub use query::MessageQuery;
+pub use status::MessageStatusMutation;
 pub use types::{Message, Sender};

@@ -15,7 +15,6 @@ use entities::{agent, bot, conversation, event, message};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, IntoActiveModel, QueryFilter, Set, SqlErr,
-    TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -192,76 +191,82 @@ async fn write(
     new: &NewMessage,
     sender_id: Option<Uuid>,
 ) -> Result<Sent, DbErr> {
-    let txn = db.begin().await?;
-    // First statement writes: the row lock (PostgreSQL) or write lock (SQLite) orders concurrent senders.
-    let counted = conversation::Entity::update_many()
-        .col_expr(
-            conversation::Column::MessageCount,
-            sea_orm::sea_query::ExprTrait::add(Expr::col(conversation::Column::MessageCount), 1),
-        )
-        .filter(conversation::Column::Id.eq(new.conversation_id))
-        .filter(conversation::Column::WorkspaceId.eq(viewer.workspace_id))
-        .exec_with_returning(&txn)
-        .await?;
-    let Some(conv) = counted.into_iter().next() else {
-        return Err(DbErr::RecordNotFound("conversation".into()));
-    };
-    let now = entities::now();
-    let seq = conv.message_count;
-    let from_contact = new.sender_kind == SenderKind::Contact;
-    let is_reply = !new.private && matches!(new.sender_kind, SenderKind::Bot | SenderKind::Agent);
-    let reopens = from_contact && matches!(conv.status, ConversationStatus::Resolved | ConversationStatus::Snoozed);
+    let txn = crate::write::begin(db).await?;
+    let result: Result<_, DbErr> = async {
+        // First statement writes: the row lock (PostgreSQL) or write lock (SQLite) orders concurrent senders.
+        let counted = conversation::Entity::update_many()
+            .col_expr(
+                conversation::Column::MessageCount,
+                sea_orm::sea_query::ExprTrait::add(Expr::col(conversation::Column::MessageCount), 1),
+            )
+            .filter(conversation::Column::Id.eq(new.conversation_id))
+            .filter(conversation::Column::WorkspaceId.eq(viewer.workspace_id))
+            .exec_with_returning(&txn)
+            .await?;
+        let Some(conv) = counted.into_iter().next() else {
+            return Err(DbErr::RecordNotFound("conversation".into()));
+        };
+        let now = entities::now();
+        let seq = conv.message_count;
+        let from_contact = new.sender_kind == SenderKind::Contact;
+        let is_reply = !new.private && matches!(new.sender_kind, SenderKind::Bot | SenderKind::Agent);
+        let reopens = from_contact && matches!(conv.status, ConversationStatus::Resolved | ConversationStatus::Snoozed);
 
-    let mut update = conv.clone().into_active_model();
-    update.last_message_at = Set(Some(now));
-    update.last_activity_at = Set(now);
-    update.updated_at = Set(now);
-    if from_contact && conv.waiting_since.is_none() {
-        update.waiting_since = Set(Some(now));
-    }
-    if is_reply {
-        update.waiting_since = Set(None);
-        if conv.first_reply_at.is_none() {
-            update.first_reply_at = Set(Some(now));
+        let mut update = conv.clone().into_active_model();
+        update.last_message_at = Set(Some(now));
+        update.last_activity_at = Set(now);
+        update.updated_at = Set(now);
+        if from_contact && conv.waiting_since.is_none() {
+            update.waiting_since = Set(Some(now));
         }
-    }
-    if reopens {
-        update.status = Set(ConversationStatus::Open);
-        update.resolved_at = Set(None);
-        update.snoozed_until = Set(None);
-    }
-    let conversation = update.update(&txn).await?;
+        if is_reply {
+            update.waiting_since = Set(None);
+            if conv.first_reply_at.is_none() {
+                update.first_reply_at = Set(Some(now));
+            }
+        }
+        if reopens {
+            update.status = Set(ConversationStatus::Open);
+            update.resolved_at = Set(None);
+            update.snoozed_until = Set(None);
+        }
+        let conversation = update.update(&txn).await?;
 
-    let message = message::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        workspace_id: Set(viewer.workspace_id),
-        conversation_id: Set(conversation.id),
-        seq: Set(seq),
-        channel: Set(conversation.channel),
-        sender_kind: Set(new.sender_kind),
-        sender_id: Set(sender_id),
-        kind: Set(new.kind),
-        content: Set(new.content.clone()),
-        payload: Set(if new.payload.is_null() { serde_json::json!({}) } else { new.payload.clone() }),
-        private: Set(new.private),
-        status: Set(MessageStatus::Sent),
-        source_id: Set(new.source_id.clone()),
-        client_message_id: Set(new.client_message_id.clone()),
-        created_at: Set(now),
-    }
-    .insert(&txn)
-    .await?;
+        let message = message::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            workspace_id: Set(viewer.workspace_id),
+            conversation_id: Set(conversation.id),
+            seq: Set(seq),
+            channel: Set(conversation.channel),
+            sender_kind: Set(new.sender_kind),
+            sender_id: Set(sender_id),
+            kind: Set(new.kind),
+            content: Set(new.content.clone()),
+            payload: Set(if new.payload.is_null() { serde_json::json!({}) } else { new.payload.clone() }),
+            private: Set(new.private),
+            status: Set(MessageStatus::Sent),
+            failure_reason: Set(None),
+            source_id: Set(new.source_id.clone()),
+            client_message_id: Set(new.client_message_id.clone()),
+            created_at: Set(now),
+        }
+        .insert(&txn)
+        .await?;
 
-    let subject = Subject { conversation: Some(conversation.id), message: Some(message.id), ..Default::default() };
-    let mut events = vec![
-        outbox::append(&txn, viewer.workspace_id, "message.created", subject, serde_json::json!({ "seq": seq }))
-            .await?,
-    ];
-    if reopens {
-        let payload = serde_json::json!({ "from": conv.status, "to": ConversationStatus::Open });
-        let subject = Subject { conversation: Some(conversation.id), ..Default::default() };
-        events.push(outbox::append(&txn, viewer.workspace_id, "conversation.status_changed", subject, payload).await?);
+        let subject = Subject { conversation: Some(conversation.id), message: Some(message.id), ..Default::default() };
+        let mut events = vec![
+            outbox::append(&txn, viewer.workspace_id, "message.created", subject, serde_json::json!({ "seq": seq }))
+                .await?,
+        ];
+        if reopens {
+            let payload = serde_json::json!({ "from": conv.status, "to": ConversationStatus::Open });
+            let subject = Subject { conversation: Some(conversation.id), ..Default::default() };
+            events.push(
+                outbox::append(&txn, viewer.workspace_id, "conversation.status_changed", subject, payload).await?,
+            );
+        }
+        Ok(Sent { message, conversation, replayed: false, events })
     }
-    txn.commit().await?;
-    Ok(Sent { message, conversation, replayed: false, events })
+    .await;
+    crate::write::finish(txn, result).await
 }

@@ -62,6 +62,10 @@ impl Message {
     async fn status(&self) -> MessageStatus {
         self.0.status.into()
     }
+    /// Why delivery failed (status `FAILED`).
+    async fn failure_reason(&self) -> Option<&str> {
+        self.0.failure_reason.as_deref()
+    }
     /// The channel's own id of an inbound message.
     async fn source_id(&self) -> Option<&str> {
         self.0.source_id.as_deref()

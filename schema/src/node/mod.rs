@@ -30,7 +30,7 @@ pub enum Node {
 
 pub const MAX_NODES: usize = 100;
 
-async fn load(ctx: &Context<'_>, id: &ID) -> ApiResult<Option<Node>> {
+pub(crate) async fn load(ctx: &Context<'_>, id: &ID) -> ApiResult<Option<Node>> {
     let (kind, uuid) =
         id::decode_any(id).map_err(|_| ApiError::bad_input("id", format!("malformed id {:?}", id::shorten(id))))?;
     let l = loaders(ctx)?;

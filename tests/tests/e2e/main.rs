@@ -4,10 +4,14 @@
 mod harness;
 
 mod connections;
+mod directory;
 mod errors;
 mod filters;
 mod http;
+mod lifecycle;
+mod live_updates;
 mod mutations;
 mod nodes;
 mod statements;
+mod tickets;
 mod ws;

@@ -1,0 +1,288 @@
+//! `createTicket`, `updateTicket`, `assignTicket`, `setTicketStatus`, `closeTicket`, `addTicketComment`.
+
+use super::Ticket;
+use super::service::{self, Comment, NewTicket, open_for_changes, subject};
+use crate::context::{ContextExt, Viewer};
+use crate::enums::{Priority, TicketStatus};
+use crate::error::{ApiError, ApiResult};
+use crate::events::EventBus;
+use crate::id::{self, Kind};
+use crate::messages::Message;
+use crate::scope::scoped;
+use crate::write::{self, Change, Edited, from_to, optional_text, required_text};
+use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+use entities::enums::TicketStatus as S;
+use entities::{agent, contact, conversation, ticket};
+use sea_orm::{ColumnTrait, DatabaseConnection, IntoActiveModel, QueryFilter, Set};
+use serde_json::json;
+use uuid::Uuid;
+
+pub const MAX_DESCRIPTION: usize = 16 * 1024;
+
+#[derive(InputObject)]
+pub struct CreateTicketInput {
+    pub subject: String,
+    pub description: Option<String>,
+    /// The conversation the ticket comes from; its contact is the ticket's contact.
+    pub conversation_id: Option<ID>,
+    /// Required without `conversationId`.
+    pub contact_id: Option<ID>,
+    #[graphql(default_with = "Priority::Normal")]
+    pub priority: Priority,
+    pub assignee_id: Option<ID>,
+    pub due_at: Option<DateTime<Utc>>,
+}
+
+/// Fields left out stay as they are; `null` clears `description` or `dueAt`.
+#[derive(InputObject)]
+pub struct UpdateTicketInput {
+    pub id: ID,
+    pub subject: Option<String>,
+    pub description: MaybeUndefined<String>,
+    pub priority: Option<Priority>,
+    pub due_at: MaybeUndefined<DateTime<Utc>>,
+}
+
+#[derive(InputObject)]
+pub struct AssignTicketInput {
+    pub id: ID,
+    /// Null or absent: unassigned.
+    pub agent_id: Option<ID>,
+}
+
+#[derive(InputObject)]
+pub struct SetTicketStatusInput {
+    pub id: ID,
+    pub status: TicketStatus,
+}
+
+#[derive(InputObject)]
+pub struct CloseTicketInput {
+    pub id: ID,
+}
+
+#[derive(InputObject)]
+pub struct AddTicketCommentInput {
+    pub ticket_id: ID,
+    /// The agent writing.
+    pub agent_id: ID,
+    pub body: String,
+    /// A reply the contact sees (and the ticket's first response); by default a private note.
+    #[graphql(default)]
+    pub public: bool,
+    /// Idempotency key: a retry returns the first comment.
+    pub client_message_id: Option<String>,
+}
+
+#[derive(SimpleObject)]
+pub struct TicketPayload {
+    pub ticket: Ticket,
+}
+
+#[derive(SimpleObject)]
+pub struct AddTicketCommentPayload {
+    pub ticket: Ticket,
+    /// The comment: a message of the ticket's conversation.
+    pub comment: Message,
+    pub replayed: bool,
+}
+
+async fn find_agent(db: &DatabaseConnection, viewer: &Viewer, gid: &ID, field: &str) -> ApiResult<Uuid> {
+    let id = id::decode(Kind::Agent, gid, field)?;
+    let found = scoped::<agent::Entity>(viewer).filter(agent::Column::Id.eq(id)).one(db).await?;
+    found.map(|a| a.id).ok_or_else(|| ApiError::NotFound("agent".into()))
+}
+
+async fn done(ctx: &Context<'_>, edited: Edited<ticket::Model>) -> ApiResult<TicketPayload> {
+    if let Ok(bus) = ctx.data::<EventBus>() {
+        bus.publish(ctx.db()?, &edited.events).await;
+    }
+    Ok(TicketPayload { ticket: edited.model.into() })
+}
+
+type Decide<'a> = Box<dyn FnOnce(&ticket::Model) -> ApiResult<Option<Change<ticket::ActiveModel>>> + Send + 'a>;
+
+async fn edit(ctx: &Context<'_>, gid: &ID, decide: Decide<'_>) -> ApiResult<TicketPayload> {
+    let (db, viewer) = (ctx.db()?, ctx.viewer()?);
+    let id = id::decode(Kind::Ticket, gid, "id")?;
+    let edited = write::edit::<ticket::Entity, _>(db, viewer, id, "ticket", subject, decide).await?;
+    done(ctx, edited).await
+}
+
+#[derive(Default)]
+pub struct TicketMutation;
+
+#[Object]
+impl TicketMutation {
+    /// Opens a ticket for a contact, or from a conversation (its contact).
+    async fn create_ticket(&self, ctx: &Context<'_>, input: CreateTicketInput) -> ApiResult<TicketPayload> {
+        let (db, viewer) = (ctx.db()?, ctx.viewer()?);
+        required_text("subject", &input.subject, crate::filter::MAX_TEXT)?;
+        if let Some(d) = &input.description {
+            optional_text("description", d, MAX_DESCRIPTION)?;
+        }
+        let mut contact_id =
+            input.contact_id.as_ref().map(|c| id::decode(Kind::Contact, c, "contactId")).transpose()?;
+        let mut conversation_id = None;
+        if let Some(c) = &input.conversation_id {
+            let cid = id::decode(Kind::Conversation, c, "conversationId")?;
+            let conv = scoped::<conversation::Entity>(viewer)
+                .filter(conversation::Column::Id.eq(cid))
+                .one(db)
+                .await?
+                .ok_or_else(|| ApiError::NotFound("conversation".into()))?;
+            if contact_id.is_some_and(|c| c != conv.contact_id) {
+                return Err(ApiError::bad_input("contactId", "is not the conversation's contact"));
+            }
+            contact_id = Some(conv.contact_id);
+            conversation_id = Some(cid);
+        }
+        let Some(contact_id) = contact_id else {
+            return Err(ApiError::bad_input("contactId", "give contactId or conversationId"));
+        };
+        let found = scoped::<contact::Entity>(viewer)
+            .filter(contact::Column::Id.eq(contact_id))
+            .filter(contact::Column::DeletedAt.is_null())
+            .one(db)
+            .await?;
+        if found.is_none() {
+            return Err(ApiError::NotFound("contact".into()));
+        }
+        let assignee = match &input.assignee_id {
+            Some(a) => Some(find_agent(db, viewer, a, "assigneeId").await?),
+            None => None,
+        };
+        let new = NewTicket {
+            contact_id,
+            conversation_id,
+            subject: input.subject.trim().to_owned(),
+            description: input.description,
+            priority: input.priority.into(),
+            assignee_agent_id: assignee,
+            due_at: input.due_at,
+        };
+        let edited = service::create(db, viewer, new).await?;
+        done(ctx, edited).await
+    }
+
+    /// Changes a ticket's subject, description, priority or due date. A closed ticket is `CONFLICT`.
+    async fn update_ticket(&self, ctx: &Context<'_>, input: UpdateTicketInput) -> ApiResult<TicketPayload> {
+        if let Some(s) = &input.subject {
+            required_text("subject", s, crate::filter::MAX_TEXT)?;
+        }
+        if let MaybeUndefined::Value(d) = &input.description {
+            optional_text("description", d, MAX_DESCRIPTION)?;
+        }
+        edit(
+            ctx,
+            &input.id,
+            Box::new(move |t| {
+                open_for_changes(t)?;
+                let mut row = t.clone().into_active_model();
+                let mut fields = vec![];
+                if let Some(s) = &input.subject
+                    && s.trim() != t.subject
+                {
+                    row.subject = Set(s.trim().to_owned());
+                    fields.push("subject");
+                }
+                let description = match &input.description {
+                    MaybeUndefined::Undefined => t.description.clone(),
+                    MaybeUndefined::Null => None,
+                    MaybeUndefined::Value(d) => Some(d.clone()),
+                };
+                if description != t.description {
+                    row.description = Set(description);
+                    fields.push("description");
+                }
+                if let Some(p) = input.priority.map(entities::enums::Priority::from)
+                    && p != t.priority
+                {
+                    row.priority = Set(p);
+                    fields.push("priority");
+                }
+                let due = match &input.due_at {
+                    MaybeUndefined::Undefined => t.due_at,
+                    MaybeUndefined::Null => None,
+                    MaybeUndefined::Value(d) => Some(*d),
+                };
+                if due != t.due_at {
+                    row.due_at = Set(due);
+                    fields.push("dueAt");
+                }
+                if fields.is_empty() {
+                    return Ok(None);
+                }
+                row.updated_at = Set(entities::now());
+                Ok(Some(Change::new(row).event("ticket.updated", json!({ "fields": fields }))))
+            }),
+        )
+        .await
+    }
+
+    /// Gives a ticket to an agent, or (without `agentId`) unassigns it.
+    async fn assign_ticket(&self, ctx: &Context<'_>, input: AssignTicketInput) -> ApiResult<TicketPayload> {
+        let (db, viewer) = (ctx.db()?, ctx.viewer()?);
+        let agent = match &input.agent_id {
+            Some(a) => Some(find_agent(db, viewer, a, "agentId").await?),
+            None => None,
+        };
+        edit(
+            ctx,
+            &input.id,
+            Box::new(move |t| {
+                open_for_changes(t)?;
+                if t.assignee_agent_id == agent {
+                    return Ok(None);
+                }
+                let mut row = t.clone().into_active_model();
+                row.assignee_agent_id = Set(agent);
+                row.updated_at = Set(entities::now());
+                let gid = |a: Option<Uuid>| a.map(|a| id::encode(Kind::Agent, a));
+                let payload =
+                    json!({ "fields": ["assignee"], "assignee": from_to(gid(t.assignee_agent_id), gid(agent)) });
+                Ok(Some(Change::new(row).event("ticket.updated", payload)))
+            }),
+        )
+        .await
+    }
+
+    /// Moves a ticket through `OPEN`, `IN_PROGRESS`, `WAITING`, `RESOLVED` and `CLOSED`. Leaving `OPEN` records
+    /// `firstResponseAt` (if no public comment did), `RESOLVED` records `resolvedAt`, reopening clears it, and
+    /// `CLOSED` is final (`CONFLICT` afterwards).
+    async fn set_ticket_status(&self, ctx: &Context<'_>, input: SetTicketStatusInput) -> ApiResult<TicketPayload> {
+        let to = S::from(input.status);
+        edit(ctx, &input.id, Box::new(move |t| service::set_status(t, to))).await
+    }
+
+    /// Closes a ticket for good (from any state; closing a closed ticket changes nothing).
+    async fn close_ticket(&self, ctx: &Context<'_>, input: CloseTicketInput) -> ApiResult<TicketPayload> {
+        edit(ctx, &input.id, Box::new(|t| service::set_status(t, S::Closed))).await
+    }
+
+    /// Comments on a ticket. Comments are messages of the ticket's conversation (one is started, on channel
+    /// `API`, for a ticket without one): private agent notes by default, or public replies to the contact.
+    async fn add_ticket_comment(
+        &self,
+        ctx: &Context<'_>,
+        input: AddTicketCommentInput,
+    ) -> ApiResult<AddTicketCommentPayload> {
+        let (db, viewer) = (ctx.db()?, ctx.viewer()?);
+        let ticket_id = id::decode(Kind::Ticket, &input.ticket_id, "ticketId")?;
+        let agent_id = find_agent(db, viewer, &input.agent_id, "agentId").await?;
+        let comment =
+            Comment { agent_id, body: input.body, public: input.public, client_message_id: input.client_message_id };
+        let (edited, sent) = service::comment(db, viewer, ticket_id, comment).await?;
+        if let Ok(bus) = ctx.data::<EventBus>() {
+            let mut events: Vec<_> = sent.events.iter().chain(&edited.events).cloned().collect();
+            events.sort_by_key(|e| e.id);
+            bus.publish(db, &events).await;
+        }
+        Ok(AddTicketCommentPayload {
+            ticket: edited.model.into(),
+            comment: sent.message.into(),
+            replayed: sent.replayed,
+        })
+    }
+}

@@ -1,0 +1,210 @@
+//! Ticket rules: numbering, status transitions (`CLOSED` is final), first response and resolution times, and
+//! comments (messages on the ticket's conversation).
+
+use crate::context::Viewer;
+use crate::conversations::service::{self as conversations, NewConversation};
+use crate::error::{ApiError, ApiResult};
+use crate::events::outbox::Subject;
+use crate::id::{self, Kind};
+use crate::messages::service::{self as messages, NewMessage, Sent};
+use crate::write::{self, Change, Edited, append_all, from_to, is_unique_violation};
+use entities::enums::{Channel, MessageKind, Priority, SenderKind, TicketStatus as S};
+use entities::{event, ticket};
+use sea_orm::sea_query::{Expr, Func};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, IntoActiveModel, QueryFilter, QuerySelect,
+    Set,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+#[derive(Debug, Clone)]
+pub struct NewTicket {
+    pub contact_id: Uuid,
+    pub conversation_id: Option<Uuid>,
+    pub subject: String,
+    pub description: Option<String>,
+    pub priority: Priority,
+    pub assignee_agent_id: Option<Uuid>,
+    pub due_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+pub fn subject(t: &ticket::Model) -> Subject {
+    Subject { ticket: Some(t.id), conversation: t.conversation_id, contact: Some(t.contact_id), ..Default::default() }
+}
+
+pub async fn create(db: &DatabaseConnection, viewer: &Viewer, new: NewTicket) -> ApiResult<Edited<ticket::Model>> {
+    // Two creates racing for the same number: the unique index refuses one, which takes the next number.
+    for _ in 0..8 {
+        match insert(db, viewer, &new).await {
+            Err(e) if is_unique_violation(&e) => continue,
+            other => return Ok(other?),
+        }
+    }
+    Err(ApiError::Conflict("could not allocate a ticket number under contention; retry".into()))
+}
+
+async fn insert(db: &DatabaseConnection, viewer: &Viewer, new: &NewTicket) -> Result<Edited<ticket::Model>, DbErr> {
+    let txn = crate::write::begin(db).await?;
+    let result: Result<_, DbErr> = async {
+        let max: Option<i64> = ticket::Entity::find()
+            .select_only()
+            .column_as(Expr::from(Func::max(Expr::col(ticket::Column::Number))), "n")
+            .filter(ticket::Column::WorkspaceId.eq(viewer.workspace_id))
+            .into_tuple::<Option<i64>>()
+            .one(&txn)
+            .await?
+            .flatten();
+        let now = entities::now();
+        let model = ticket::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            workspace_id: Set(viewer.workspace_id),
+            number: Set(max.unwrap_or(0) + 1),
+            conversation_id: Set(new.conversation_id),
+            contact_id: Set(new.contact_id),
+            subject: Set(new.subject.clone()),
+            description: Set(new.description.clone()),
+            status: Set(S::Open),
+            priority: Set(new.priority),
+            assignee_agent_id: Set(new.assignee_agent_id),
+            due_at: Set(new.due_at),
+            first_response_at: Set(None),
+            resolved_at: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+        }
+        .insert(&txn)
+        .await?;
+        let events = append_all(&txn, viewer, subject(&model), vec![("ticket.created", json!({}))]).await?;
+        Ok(Edited { model, events })
+    }
+    .await;
+    crate::write::finish(txn, result).await
+}
+
+/// The ticket after moving to `to`, if its state allows it.
+pub fn set_status(t: &ticket::Model, to: S) -> ApiResult<Option<Change<ticket::ActiveModel>>> {
+    if t.status == to {
+        return Ok(None);
+    }
+    if t.status == S::Closed {
+        return Err(ApiError::transition("ticket", t.status, "change status (closed is final)"));
+    }
+    let now = entities::now();
+    let mut row = t.clone().into_active_model();
+    row.status = Set(to);
+    let mut payload = json!({ "status": from_to(t.status, to) });
+    // Any move out of OPEN is the first response, unless a public comment came first.
+    if t.first_response_at.is_none() && t.status == S::Open {
+        row.first_response_at = Set(Some(now));
+        payload["firstResponseAt"] = json!(now);
+    }
+    match to {
+        S::Resolved => row.resolved_at = Set(Some(now)),
+        S::Closed => row.resolved_at = Set(Some(t.resolved_at.unwrap_or(now))),
+        _ => row.resolved_at = Set(None),
+    }
+    row.updated_at = Set(now);
+    Ok(Some(Change::new(row).event("ticket.updated", payload)))
+}
+
+/// Refuses changes to a closed ticket.
+pub fn open_for_changes(t: &ticket::Model) -> ApiResult<()> {
+    if t.status == S::Closed {
+        return Err(ApiError::transition("ticket", t.status, "be changed (closed is final)"));
+    }
+    Ok(())
+}
+
+pub struct Comment {
+    pub agent_id: Uuid,
+    pub body: String,
+    pub public: bool,
+    pub client_message_id: Option<String>,
+}
+
+/// Adds a comment as a message of the ticket's conversation, starting one (channel `API`, handled by humans) for a
+/// ticket that has none. A public comment is an agent reply the contact sees and counts as the first response;
+/// the default is a private note.
+pub async fn comment(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    ticket_id: Uuid,
+    c: Comment,
+) -> ApiResult<(Edited<ticket::Model>, Sent)> {
+    let t = crate::scope::scoped::<ticket::Entity>(viewer)
+        .filter(ticket::Column::Id.eq(ticket_id))
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::NotFound("ticket".into()))?;
+    open_for_changes(&t)?;
+    let new = NewMessage {
+        conversation_id: Uuid::nil(),
+        sender_kind: SenderKind::Agent,
+        sender_id: Some(c.agent_id),
+        kind: MessageKind::Text,
+        content: c.body,
+        payload: serde_json::Value::Null,
+        private: !c.public,
+        client_message_id: c.client_message_id,
+        source_id: None,
+    };
+    messages::validate(&new)?;
+    let mut events: Vec<event::Model> = vec![];
+    let conversation_id = match t.conversation_id {
+        Some(id) => id,
+        None => {
+            let start = NewConversation {
+                contact_id: t.contact_id,
+                bot_id: None,
+                channel: Channel::Api,
+                subject: Some(truncate(&t.subject, crate::filter::MAX_TEXT)),
+                priority: t.priority,
+                attributes: json!({ "ticket": id::encode(Kind::Ticket, t.id).to_string() }),
+            };
+            let (conv, started) = conversations::start(db, viewer, start).await?;
+            events.extend(started);
+            // Link it, unless a concurrent first comment linked another one first: then that one is used.
+            let linked = write::edit::<ticket::Entity, _>(db, viewer, t.id, "ticket", subject, |now| {
+                if now.conversation_id.is_some() {
+                    return Ok(None);
+                }
+                let mut row = now.clone().into_active_model();
+                row.conversation_id = Set(Some(conv.id));
+                row.updated_at = Set(entities::now());
+                Ok(Some(Change::new(row).event("ticket.updated", json!({ "fields": ["conversation"] }))))
+            })
+            .await?;
+            events.extend(linked.events);
+            linked.model.conversation_id.unwrap_or(conv.id)
+        }
+    };
+    let sent = messages::send(db, viewer, NewMessage { conversation_id, ..new }).await?;
+    let message_gid = id::encode(Kind::Message, sent.message.id);
+    let public = c.public;
+    let mut edited = write::edit::<ticket::Entity, _>(db, viewer, t.id, "ticket", subject, |now| {
+        if sent.replayed {
+            return Ok(None);
+        }
+        let mut row = now.clone().into_active_model();
+        let mut payload = json!({ "comment": message_gid, "public": public });
+        if public && now.first_response_at.is_none() {
+            row.first_response_at = Set(Some(sent.message.created_at));
+            payload["firstResponseAt"] = json!(sent.message.created_at);
+        }
+        row.updated_at = Set(entities::now());
+        Ok(Some(Change::new(row).event("ticket.updated", payload)))
+    })
+    .await?;
+    events.extend(edited.events);
+    edited.events = events;
+    Ok((edited, sent))
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    let mut end = s.len().min(max);
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    s[..end].to_owned()
+}
