@@ -18,7 +18,7 @@ pub async fn serve(database_url: Option<&str>, opts: Serve) -> anyhow::Result<()
     maybe_seed(&conn, opts.demo_data, db::is_sqlite(&url)).await?;
 
     let limits = schema::Limits { depth: opts.max_depth, complexity: opts.max_complexity, ..schema::Limits::default() };
-    let bus = schema::events::EventBus::new(conn.get_database_backend());
+    let bus = schema::events::EventBus::with_buffer(conn.get_database_backend(), opts.event_buffer as usize);
     if !db::is_sqlite(&url) {
         // Every instance hears every instance's events (PostgreSQL LISTEN/NOTIFY).
         tokio::spawn(schema::events::listener::run(url.clone(), conn.clone(), bus.clone()));

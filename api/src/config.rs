@@ -66,6 +66,11 @@ pub struct Serve {
     /// Database connection pool size.
     #[arg(long, env = "PARLOR_DB_POOL", default_value_t = 16)]
     pub db_pool: u32,
+
+    /// Events a live subscriber may fall behind before it is cut off (it then resumes with `events(after:)`).
+    #[arg(long, env = "PARLOR_EVENT_BUFFER", default_value_t = 4096,
+        value_parser = clap::value_parser!(u32).range(16..=1_000_000))]
+    pub event_buffer: u32,
 }
 
 impl Default for Serve {

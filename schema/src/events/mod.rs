@@ -20,7 +20,7 @@ use std::sync::Arc;
 use tokio::sync::broadcast;
 use uuid::Uuid;
 
-/// Events a slow subscriber may fall behind before it is cut off.
+/// Events a slow subscriber may fall behind before it is cut off (default of `parlor serve --event-buffer`).
 pub const BUFFER: usize = 4096;
 
 /// The PostgreSQL channel carrying event ids (and ephemeral signals) between instances.
@@ -57,7 +57,12 @@ pub struct EventBus {
 
 impl EventBus {
     pub fn new(backend: DbBackend) -> Self {
-        let (tx, _) = broadcast::channel(BUFFER);
+        Self::with_buffer(backend, BUFFER)
+    }
+
+    /// A bus whose subscribers may fall `buffer` events behind before they are cut off.
+    pub fn with_buffer(backend: DbBackend, buffer: usize) -> Self {
+        let (tx, _) = broadcast::channel(buffer.max(1));
         Self { tx, notify: backend == DbBackend::Postgres }
     }
 

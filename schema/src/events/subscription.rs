@@ -20,7 +20,8 @@ use uuid::Uuid;
 /// The error a subscriber gets when it fell too far behind; its stream then ends.
 fn lagged() -> async_graphql::Error {
     ApiError::Conflict(
-        "this subscriber fell behind and was dropped: resubscribe to `events` with your last cursor".into(),
+        "this subscriber fell behind and was dropped: resume with `events(after: <the last cursor you received>)`"
+            .into(),
     )
     .into()
 }

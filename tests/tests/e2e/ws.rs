@@ -17,7 +17,26 @@ impl Ws {
     pub async fn connect(app: &TestApp) -> Ws {
         let mut req = app.ws_url().into_client_request().expect("request");
         req.headers_mut().insert("sec-websocket-protocol", "graphql-transport-ws".parse().expect("header"));
-        let (mut socket, _) = tokio_tungstenite::connect_async(req).await.expect("connect");
+        let (socket, _) = tokio_tungstenite::connect_async(req).await.expect("connect");
+        Ws::handshake(socket).await
+    }
+
+    /// A client whose socket has a tiny receive buffer: when it stops reading, the server's writes block soon.
+    pub async fn connect_slow(app: &TestApp) -> Ws {
+        let url = app.ws_url();
+        let addr: std::net::SocketAddr =
+            url.trim_start_matches("ws://").split('/').next().and_then(|a| a.parse().ok()).expect("address");
+        let tcp = tokio::net::TcpSocket::new_v4().expect("socket");
+        tcp.set_recv_buffer_size(4096).expect("SO_RCVBUF");
+        let stream = tcp.connect(addr).await.expect("connect");
+        let mut req = url.into_client_request().expect("request");
+        req.headers_mut().insert("sec-websocket-protocol", "graphql-transport-ws".parse().expect("header"));
+        let stream = tokio_tungstenite::MaybeTlsStream::Plain(stream);
+        let (socket, _) = tokio_tungstenite::client_async(req, stream).await.expect("handshake");
+        Ws::handshake(socket).await
+    }
+
+    async fn handshake(mut socket: Socket) -> Ws {
         let init = json!({ "type": "connection_init", "payload": { "X-Parlor-Workspace": "acme" } });
         socket.send(Frame::text(init.to_string())).await.expect("init");
         let mut ws = Ws(socket);
@@ -30,12 +49,12 @@ impl Ws {
         self.0.send(Frame::text(msg.to_string())).await.expect("subscribe");
     }
 
-    /// The next protocol message (pings answered), within 10 s.
+    /// The next protocol message (pings answered), within 30 s (a guard against hangs on a loaded machine).
     pub async fn recv(&mut self) -> Value {
         loop {
-            let frame = tokio::time::timeout(Duration::from_secs(10), self.0.next())
+            let frame = tokio::time::timeout(Duration::from_secs(30), self.0.next())
                 .await
-                .expect("no message within 10 s")
+                .expect("no message within 30 s")
                 .expect("socket closed")
                 .expect("socket error");
             if let Frame::Text(text) = frame {
@@ -170,4 +189,58 @@ async fn events_cross_server_processes_on_postgresql() {
         assert_eq!(got["content"], format!("across {i}"));
     }
     println!("mutation on one instance → subscriber on another: {latencies:?}");
+}
+
+/// A subscriber that stops reading is cut off once it falls `--event-buffer` events behind: it gets an error (and
+/// resumes with `events(after:)`), while a subscriber that keeps up on the same server misses nothing.
+#[tokio::test]
+async fn a_slow_subscriber_is_cut_off_without_holding_back_the_others() {
+    let app = TestApp::spawn_with(&["--event-buffer", "16"]).await;
+    let conv = a_conversation(&app).await;
+    let q = "subscription($c: ID) { messageAdded(conversationId: $c) { id content } }";
+    let mut slow = Ws::connect_slow(&app).await;
+    slow.subscribe("s", q, json!({ "c": conv })).await;
+    let mut fast = Ws::connect(&app).await;
+    fast.subscribe("f", q, json!({ "c": conv })).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    // 500 messages of 16 KB (8 MB): more than the kernel's socket buffers on both ends (loopback autotuning lets
+    // the server's send buffer grow to 4 MB), then more than 16 events of lag.
+    const N: usize = 500;
+    let padding = "x".repeat(16_000);
+    let reader = tokio::spawn(async move {
+        let mut ids = vec![];
+        while ids.len() < N {
+            let data = fast.next_data("f").await;
+            ids.push(data["messageAdded"]["id"].clone());
+        }
+        ids
+    });
+    let mut sent = vec![];
+    for i in 0..N {
+        sent.push(send(&app, &conv, &format!("{i} {padding}")).await);
+    }
+    let received = tokio::time::timeout(Duration::from_secs(60), reader).await.expect("fast subscriber").expect("task");
+    assert_eq!(received, sent, "the subscriber that keeps up gets every message, in order");
+
+    // The slow one now reads: what was buffered, then the error that cut it off, then the end of its stream.
+    let (mut nexts, mut error) = (0, None);
+    loop {
+        let msg = slow.recv().await;
+        match msg["type"].as_str() {
+            Some("next") if msg["payload"].get("errors").is_some() => error = Some(msg["payload"]["errors"][0].clone()),
+            Some("next") => nexts += 1,
+            // `error` ends an operation without `complete`.
+            Some("error") => {
+                error = Some(msg["payload"][0].clone());
+                break;
+            }
+            Some("complete") => break,
+            _ => panic!("unexpected {msg}"),
+        }
+    }
+    let error = error.expect("an error before the end");
+    assert_eq!(error["extensions"]["code"], "CONFLICT", "{error}");
+    assert!(error["message"].as_str().is_some_and(|m| m.contains("events(after")), "{error}");
+    assert!(nexts < N, "the slow subscriber was cut off after {nexts} messages");
 }
