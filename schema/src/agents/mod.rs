@@ -108,3 +108,16 @@ impl AgentQuery {
         found.or_null(ctx)
     }
 }
+
+/// The agent with global id `gid` in the viewer's workspace, for a mutation input field named `field`.
+pub async fn find(
+    db: &sea_orm::DatabaseConnection,
+    viewer: &crate::context::Viewer,
+    gid: &ID,
+    field: &str,
+) -> ApiResult<uuid::Uuid> {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let id = id::decode(Kind::Agent, gid, field)?;
+    let found = crate::scope::scoped::<Entity>(viewer).filter(C::Id.eq(id)).one(db).await?;
+    found.map(|a| a.id).ok_or_else(|| crate::error::ApiError::NotFound("agent".into()))
+}

@@ -3,8 +3,8 @@
 use super::Bot;
 use crate::context::ContextExt;
 use crate::error::{ApiError, ApiResult};
-use crate::events::EventBus;
 use crate::events::outbox::Subject;
+use crate::events::publish;
 use crate::id::{self, Kind};
 use crate::write::{self, Change, json_object, required_text};
 use async_graphql::{Context, ID, InputObject, Json, MaybeUndefined, Object, SimpleObject};
@@ -53,13 +53,6 @@ pub struct DeleteBotPayload {
 
 fn subject(_: &bot::Model) -> Subject {
     Subject::default()
-}
-
-async fn publish(ctx: &Context<'_>, events: &[entities::event::Model]) -> ApiResult<()> {
-    if let Ok(bus) = ctx.data::<EventBus>() {
-        bus.publish(ctx.db()?, events).await;
-    }
-    Ok(())
 }
 
 /// Moves a bot to `to` if its state allows it (`from` lists the states it may come from).

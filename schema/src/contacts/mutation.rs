@@ -4,7 +4,7 @@ use super::Contact;
 use super::service::{self, ContactFields};
 use crate::context::ContextExt;
 use crate::error::ApiResult;
-use crate::events::EventBus;
+use crate::events::publish;
 use crate::id::{self, Kind};
 use async_graphql::{Context, ID, InputObject, Json, MaybeUndefined, Object, SimpleObject};
 
@@ -66,13 +66,6 @@ fn maybe(v: MaybeUndefined<String>) -> Option<Option<String>> {
         MaybeUndefined::Null => Some(None),
         MaybeUndefined::Value(s) => Some(Some(s)),
     }
-}
-
-async fn publish(ctx: &Context<'_>, events: &[entities::event::Model]) -> ApiResult<()> {
-    if let Ok(bus) = ctx.data::<EventBus>() {
-        bus.publish(ctx.db()?, events).await;
-    }
-    Ok(())
 }
 
 #[derive(Default)]

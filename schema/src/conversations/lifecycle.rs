@@ -2,7 +2,7 @@
 //! `setConversationStatus`, `setConversationPriority`, `markConversationRead`.
 
 use super::Conversation;
-use crate::context::{ContextExt, Viewer};
+use crate::context::ContextExt;
 use crate::enums::{ConversationStatus, Priority};
 use crate::error::{ApiError, ApiResult};
 use crate::events::EventBus;
@@ -13,9 +13,9 @@ use crate::write::{self, Change, Edited, enum_name, from_to};
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use entities::enums::{BotStatus, ConversationStatus as Status, HandledBy, MessageStatus, SenderKind};
-use entities::{agent, bot, conversation, message};
+use entities::{bot, conversation, message};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter, Set};
+use sea_orm::{ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -84,12 +84,6 @@ fn agent_gid(id: Option<Uuid>) -> Option<String> {
     id.map(|a| id::encode(Kind::Agent, a).to_string())
 }
 
-async fn find_agent(db: &DatabaseConnection, viewer: &Viewer, id: &ID, field: &str) -> ApiResult<Uuid> {
-    let id = id::decode(Kind::Agent, id, field)?;
-    let found = scoped::<agent::Entity>(viewer).filter(agent::Column::Id.eq(id)).one(db).await?;
-    found.map(|a| a.id).ok_or_else(|| ApiError::NotFound("agent".into()))
-}
-
 async fn done(ctx: &Context<'_>, edited: Edited<conversation::Model>) -> ApiResult<ConversationPayload> {
     if let Ok(bus) = ctx.data::<EventBus>() {
         bus.publish(ctx.db()?, &edited.events).await;
@@ -121,7 +115,7 @@ impl ConversationLifecycleMutation {
     ) -> ApiResult<ConversationPayload> {
         let (db, viewer) = (ctx.db()?, ctx.viewer()?);
         let agent = match &input.agent_id {
-            Some(a) => Some(find_agent(db, viewer, a, "agentId").await?),
+            Some(a) => Some(crate::agents::find(db, viewer, a, "agentId").await?),
             None => None,
         };
         // Back to the bot: the bot must exist and still take conversations.
@@ -197,7 +191,7 @@ impl ConversationLifecycleMutation {
         let (db, viewer) = (ctx.db()?, ctx.viewer()?);
         write::required_text("reason", &input.reason, 1000)?;
         let agent = match &input.agent_id {
-            Some(a) => Some(find_agent(db, viewer, a, "agentId").await?),
+            Some(a) => Some(crate::agents::find(db, viewer, a, "agentId").await?),
             None => None,
         };
         let reason = input.reason.trim().to_owned();

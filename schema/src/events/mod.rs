@@ -170,3 +170,12 @@ async fn notify(db: &DatabaseConnection, payload: &str) {
         tracing::error!(error = %e, "NOTIFY failed; live subscribers miss these events until they resume");
     }
 }
+
+/// Publishes committed events through the schema's bus (a no-op for a schema built without one).
+pub async fn publish(ctx: &async_graphql::Context<'_>, events: &[event::Model]) -> crate::error::ApiResult<()> {
+    use crate::context::ContextExt;
+    if let Ok(bus) = ctx.data::<EventBus>() {
+        bus.publish(ctx.db()?, events).await;
+    }
+    Ok(())
+}

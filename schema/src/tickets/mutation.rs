@@ -2,7 +2,7 @@
 
 use super::Ticket;
 use super::service::{self, Comment, NewTicket, open_for_changes, subject};
-use crate::context::{ContextExt, Viewer};
+use crate::context::ContextExt;
 use crate::enums::{Priority, TicketStatus};
 use crate::error::{ApiError, ApiResult};
 use crate::events::EventBus;
@@ -13,8 +13,8 @@ use crate::write::{self, Change, Edited, from_to, optional_text, required_text};
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use entities::enums::TicketStatus as S;
-use entities::{agent, contact, conversation, ticket};
-use sea_orm::{ColumnTrait, DatabaseConnection, IntoActiveModel, QueryFilter, Set};
+use entities::{contact, conversation, ticket};
+use sea_orm::{ColumnTrait, IntoActiveModel, QueryFilter, Set};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -88,12 +88,6 @@ pub struct AddTicketCommentPayload {
     pub replayed: bool,
 }
 
-async fn find_agent(db: &DatabaseConnection, viewer: &Viewer, gid: &ID, field: &str) -> ApiResult<Uuid> {
-    let id = id::decode(Kind::Agent, gid, field)?;
-    let found = scoped::<agent::Entity>(viewer).filter(agent::Column::Id.eq(id)).one(db).await?;
-    found.map(|a| a.id).ok_or_else(|| ApiError::NotFound("agent".into()))
-}
-
 async fn done(ctx: &Context<'_>, edited: Edited<ticket::Model>) -> ApiResult<TicketPayload> {
     if let Ok(bus) = ctx.data::<EventBus>() {
         bus.publish(ctx.db()?, &edited.events).await;
@@ -150,7 +144,7 @@ impl TicketMutation {
             return Err(ApiError::NotFound("contact".into()));
         }
         let assignee = match &input.assignee_id {
-            Some(a) => Some(find_agent(db, viewer, a, "assigneeId").await?),
+            Some(a) => Some(crate::agents::find(db, viewer, a, "assigneeId").await?),
             None => None,
         };
         let new = NewTicket {
@@ -225,7 +219,7 @@ impl TicketMutation {
     async fn assign_ticket(&self, ctx: &Context<'_>, input: AssignTicketInput) -> ApiResult<TicketPayload> {
         let (db, viewer) = (ctx.db()?, ctx.viewer()?);
         let agent = match &input.agent_id {
-            Some(a) => Some(find_agent(db, viewer, a, "agentId").await?),
+            Some(a) => Some(crate::agents::find(db, viewer, a, "agentId").await?),
             None => None,
         };
         edit(
@@ -270,7 +264,7 @@ impl TicketMutation {
     ) -> ApiResult<AddTicketCommentPayload> {
         let (db, viewer) = (ctx.db()?, ctx.viewer()?);
         let ticket_id = id::decode(Kind::Ticket, &input.ticket_id, "ticketId")?;
-        let agent_id = find_agent(db, viewer, &input.agent_id, "agentId").await?;
+        let agent_id = crate::agents::find(db, viewer, &input.agent_id, "agentId").await?;
         let comment =
             Comment { agent_id, body: input.body, public: input.public, client_message_id: input.client_message_id };
         let (edited, sent) = service::comment(db, viewer, ticket_id, comment).await?;

@@ -47,6 +47,12 @@ async fn every_write_appends_its_event_and_filters_pick_their_changes() {
     m("mutation($id: ID!, $a: ID!) { assignConversation(input: {conversationId: $id, agentId: $a}) { conversation { id } } }", json!({ "id": conv, "a": agent })).await;
     m("mutation($id: ID!) { setConversationPriority(input: {conversationId: $id, priority: HIGH}) { conversation { id } } }", json!({ "id": conv })).await;
     m("mutation($id: ID!) { setConversationStatus(input: {conversationId: $id, status: SNOOZED, snoozedUntil: \"2999-01-01T00:00:00Z\"}) { conversation { id } } }", json!({ "id": conv })).await;
+    // Subscribers get the state as of delivery: wait for the snooze to be seen before the next message reopens it.
+    let mut got: HashMap<&str, Vec<Value>> = HashMap::new();
+    while !got.contains_key("c") {
+        let (id, data) = next(&mut ws).await;
+        got.entry(id).or_default().push(data);
+    }
     let msg = m("mutation($id: ID!) { sendMessage(input: {conversationId: $id, senderKind: CONTACT, content: \"hello?\"}) { message { id } } }", json!({ "id": conv }))
         .await["sendMessage"]["message"]["id"]
         .clone();
@@ -93,17 +99,8 @@ async fn every_write_appends_its_event_and_filters_pick_their_changes() {
         "contact.deleted",
         "bot.created",
     ];
-    let mut got: HashMap<&str, Vec<Value>> = HashMap::new();
-    while got.get("e").map_or(0, Vec::len) < expected.len() || !got.contains_key("c") || !got.contains_key("t") {
-        let f = ws.recv().await;
-        assert_eq!(f["type"], "next", "{f}");
-        let id = match f["id"].as_str() {
-            Some("e") => "e",
-            Some("c") => "c",
-            Some("t") => "t",
-            _ => panic!("unexpected {f}"),
-        };
-        let data = f["payload"]["data"].as_object().and_then(|o| o.values().next().cloned()).expect("data");
+    while got.get("e").map_or(0, Vec::len) < expected.len() || !got.contains_key("t") {
+        let (id, data) = next(&mut ws).await;
         got.entry(id).or_default().push(data);
     }
     let types: Vec<&str> = got["e"].iter().map(|e| e["type"].as_str().unwrap_or("?")).collect();
@@ -123,4 +120,17 @@ async fn every_write_appends_its_event_and_filters_pick_their_changes() {
     }
     assert!(got["c"].iter().all(|c| *c == json!({ "id": conv, "status": "SNOOZED" })), "{:?}", got["c"]);
     assert!(got["t"].iter().all(|t| t["id"] == ticket && t["status"] == "RESOLVED"), "{:?}", got["t"]);
+}
+
+/// The next `next` message: its subscription id and data.
+async fn next(ws: &mut Ws) -> (&'static str, Value) {
+    let f = ws.recv().await;
+    assert_eq!(f["type"], "next", "{f}");
+    let id = match f["id"].as_str() {
+        Some("e") => "e",
+        Some("c") => "c",
+        Some("t") => "t",
+        _ => panic!("unexpected {f}"),
+    };
+    (id, f["payload"]["data"].as_object().and_then(|o| o.values().next().cloned()).expect("data"))
 }

@@ -51,8 +51,10 @@ impl Ws {
 
     /// The next protocol message (pings answered), within 30 s (a guard against hangs on a loaded machine).
     pub async fn recv(&mut self) -> Value {
+        // One deadline for the whole call: the server's keep-alive pings must not extend it.
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
         loop {
-            let frame = tokio::time::timeout(Duration::from_secs(30), self.0.next())
+            let frame = tokio::time::timeout_at(deadline, self.0.next())
                 .await
                 .expect("no message within 30 s")
                 .expect("socket closed")
