@@ -41,13 +41,7 @@ impl FilterCtx {
 
 /// Refuses text that no column should hold or search for: NUL bytes and oversize strings.
 pub fn check_text(field: &str, s: &str) -> ApiResult<()> {
-    if s.contains('\0') {
-        return Err(ApiError::bad_input(field, "must not contain NUL bytes"));
-    }
-    if s.len() > MAX_TEXT {
-        return Err(ApiError::bad_input(field, format!("must be at most {MAX_TEXT} bytes")));
-    }
-    Ok(())
+    crate::write::optional_text(field, s, MAX_TEXT)
 }
 
 fn check_in<T>(field: &str, values: &[T]) -> ApiResult<()> {

@@ -7,10 +7,10 @@ use crate::error::{ApiError, ApiResult};
 use crate::events::outbox::{self, Subject};
 use crate::scope::Tenanted;
 use entities::event;
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{
     ActiveModelBehavior, ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    DbErr, IntoActiveModel, QueryFilter, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    DbErr, IntoActiveModel, QueryFilter, QuerySelect, SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 use serde_json::Value;
 use uuid::Uuid;
@@ -210,4 +210,39 @@ pub fn merge(target: &mut Value, patch: &Value) {
 /// True when `e` is a unique-constraint violation (a racing insert of the same key).
 pub fn is_unique_violation(e: &DbErr) -> bool {
     matches!(e.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_)))
+}
+
+/// The next per-workspace `number` (conversations, tickets): the highest so far plus one, read in the writer's
+/// transaction. Two writers racing for the same number collide on the unique `(workspace_id, number)` index;
+/// [`retry_on_unique`] runs the loser again.
+pub async fn next_number<E: Tenanted, C: ConnectionTrait>(
+    txn: &C,
+    viewer: &Viewer,
+    col: E::Column,
+) -> Result<i64, DbErr> {
+    let max: Option<i64> = E::find()
+        .select_only()
+        .column_as(Expr::from(Func::max(Expr::col(col))), "n")
+        .filter(E::workspace_col().eq(viewer.workspace_id))
+        .into_tuple::<Option<i64>>()
+        .one(txn)
+        .await?
+        .flatten();
+    Ok(max.unwrap_or(0) + 1)
+}
+
+/// Runs `attempt` again (up to 8 times) while it fails on a unique index, as inserts racing for the next
+/// number do; then `CONFLICT` naming `what`.
+pub async fn retry_on_unique<T, F, Fut>(what: &str, mut attempt: F) -> ApiResult<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, DbErr>>,
+{
+    for _ in 0..8 {
+        match attempt().await {
+            Err(e) if is_unique_violation(&e) => continue,
+            other => return Ok(other?),
+        }
+    }
+    Err(ApiError::Conflict(format!("could not allocate a {what} number under contention; retry")))
 }

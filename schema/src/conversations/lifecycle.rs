@@ -5,7 +5,6 @@ use super::Conversation;
 use crate::context::ContextExt;
 use crate::enums::{ConversationStatus, Priority};
 use crate::error::{ApiError, ApiResult};
-use crate::events::EventBus;
 use crate::events::outbox::Subject;
 use crate::id::{self, Kind};
 use crate::scope::scoped;
@@ -85,9 +84,7 @@ fn agent_gid(id: Option<Uuid>) -> Option<String> {
 }
 
 async fn done(ctx: &Context<'_>, edited: Edited<conversation::Model>) -> ApiResult<ConversationPayload> {
-    if let Ok(bus) = ctx.data::<EventBus>() {
-        bus.publish(ctx.db()?, &edited.events).await;
-    }
+    crate::events::publish(ctx, &edited.events).await?;
     Ok(ConversationPayload { conversation: edited.model.into() })
 }
 

@@ -95,19 +95,14 @@ impl ConversationMutation {
             None => None,
         };
         service::validate(&new)?;
-        let bus = ctx.data::<EventBus>().ok();
         let (conversation, events) = service::start(db, viewer, new).await?;
-        if let Some(bus) = bus {
-            bus.publish(db, &events).await;
-        }
+        crate::events::publish(ctx, &events).await?;
         let Some(mut msg) = first else {
             return Ok(StartConversationPayload { conversation: conversation.into(), message: None });
         };
         msg.conversation_id = conversation.id;
         let sent = messages::send(db, viewer, msg).await?;
-        if let Some(bus) = bus {
-            bus.publish(db, &sent.events).await;
-        }
+        crate::events::publish(ctx, &sent.events).await?;
         Ok(StartConversationPayload { conversation: sent.conversation.into(), message: Some(sent.message.into()) })
     }
 
@@ -119,12 +114,11 @@ impl ConversationMutation {
         if found.is_none() {
             return Err(ApiError::NotFound("conversation".into()));
         }
-        let sender_id = match (input.sender_id, input.sender_kind) {
-            (Some(id), SenderKind::Contact) => Some(id::decode(Kind::Contact, &id, "senderId")?),
-            (Some(id), SenderKind::Bot) => Some(id::decode(Kind::Bot, &id, "senderId")?),
-            (Some(id), SenderKind::Agent) => Some(id::decode(Kind::Agent, &id, "senderId")?),
-            _ => None,
-        };
+        let sender_id = input
+            .sender_id
+            .zip(crate::messages::sender_kind_id(input.sender_kind))
+            .map(|(id, kind)| id::decode(kind, &id, "senderId"))
+            .transpose()?;
         let kind = entities::enums::SenderKind::from(input.sender_kind);
         let typing = Typing {
             workspace_id: viewer.workspace_id,

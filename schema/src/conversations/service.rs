@@ -6,10 +6,7 @@ use crate::events::outbox::{self, Subject};
 use crate::scope::scoped;
 use entities::enums::{BotStatus, Channel, ConversationStatus, HandledBy, Priority};
 use entities::{bot, contact, conversation, event};
-use sea_orm::sea_query::{Expr, Func};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QuerySelect, Set, SqlErr,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, QueryFilter, Set};
 use uuid::Uuid;
 
 #[derive(Debug, Clone)]
@@ -57,14 +54,7 @@ pub async fn start(
             Some(_) => {}
         }
     }
-    // Two starts racing for the same number: the unique index refuses one, which takes the next number.
-    for _ in 0..8 {
-        match insert(db, viewer, &new).await {
-            Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => continue,
-            other => return Ok(other?),
-        }
-    }
-    Err(ApiError::Conflict("could not allocate a conversation number under contention; retry".into()))
+    crate::write::retry_on_unique("conversation", || insert(db, viewer, &new)).await
 }
 
 async fn insert(
@@ -74,20 +64,14 @@ async fn insert(
 ) -> Result<(conversation::Model, Vec<event::Model>), DbErr> {
     let txn = crate::write::begin(db).await?;
     let result: Result<_, DbErr> = async {
-        let max: Option<i64> = conversation::Entity::find()
-            .select_only()
-            .column_as(Expr::from(Func::max(Expr::col(conversation::Column::Number))), "n")
-            .filter(conversation::Column::WorkspaceId.eq(viewer.workspace_id))
-            .into_tuple::<Option<i64>>()
-            .one(&txn)
-            .await?
-            .flatten();
+        let number =
+            crate::write::next_number::<conversation::Entity, _>(&txn, viewer, conversation::Column::Number).await?;
         let now = entities::now();
         let handled_by = if new.bot_id.is_some() { HandledBy::Bot } else { HandledBy::Human };
         let row = conversation::ActiveModel {
             id: Set(Uuid::now_v7()),
             workspace_id: Set(viewer.workspace_id),
-            number: Set(max.unwrap_or(0) + 1),
+            number: Set(number),
             bot_id: Set(new.bot_id),
             contact_id: Set(new.contact_id),
             channel: Set(new.channel),

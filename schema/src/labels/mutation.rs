@@ -3,7 +3,6 @@
 use super::Label;
 use crate::context::{ContextExt, Viewer};
 use crate::error::{ApiError, ApiResult};
-use crate::events::EventBus;
 use crate::events::outbox::Subject;
 use crate::id::{self, Kind};
 use crate::loaders::LabelJoin;
@@ -129,9 +128,7 @@ async fn change(ctx: &Context<'_>, input: LabelsInput, add: bool) -> ApiResult<L
     }
     .await;
     let (events, changed) = crate::write::finish(txn, result).await?;
-    if let Ok(bus) = ctx.data::<EventBus>() {
-        bus.publish(db, &events).await;
-    }
+    crate::events::publish(ctx, &events).await?;
     let now_on = now_labels(db, viewer, join, owner).await?;
     let labelable = crate::node::load(ctx, &input.labelable_id).await?;
     Ok(LabelsPayload { labelable, labels: now_on, changed })

@@ -8,6 +8,7 @@ mod status;
 mod types;
 
 pub use filter::{MessageFilter, MessageOrder};
+pub(crate) use mutation::sender_kind_id;
 pub use mutation::{MessageMutation, SendMessageInput};
 pub use query::MessageQuery;
 pub use status::MessageStatusMutation;

@@ -6,7 +6,6 @@ use crate::context::ContextExt;
 use crate::conversations::Conversation;
 use crate::enums::{MessageKind, SenderKind};
 use crate::error::{ApiError, ApiResult};
-use crate::events::EventBus;
 use crate::id::{self, Kind};
 use async_graphql::{Context, ID, InputObject, Json, Object, SimpleObject};
 
@@ -40,7 +39,7 @@ pub struct SendMessagePayload {
     pub replayed: bool,
 }
 
-fn sender_kind_id(kind: SenderKind) -> Option<Kind> {
+pub(crate) fn sender_kind_id(kind: SenderKind) -> Option<Kind> {
     match kind {
         SenderKind::Contact => Some(Kind::Contact),
         SenderKind::Bot => Some(Kind::Bot),
@@ -79,9 +78,7 @@ impl MessageMutation {
     async fn send_message(&self, ctx: &Context<'_>, input: SendMessageInput) -> ApiResult<SendMessagePayload> {
         let (db, viewer) = (ctx.db()?, ctx.viewer()?);
         let sent = service::send(db, viewer, input.into_new()?).await?;
-        if let Ok(bus) = ctx.data::<EventBus>() {
-            bus.publish(db, &sent.events).await;
-        }
+        crate::events::publish(ctx, &sent.events).await?;
         Ok(SendMessagePayload {
             message: sent.message.into(),
             conversation: sent.conversation.into(),

@@ -10,11 +10,12 @@ use crate::context::Viewer;
 use crate::error::{ApiError, ApiResult};
 use crate::events::outbox::{self, Subject};
 use crate::scope::scoped;
+use crate::write::{is_unique_violation, optional_text};
 use entities::enums::{ConversationStatus, MessageKind, MessageStatus, SenderKind};
 use entities::{agent, bot, conversation, event, message};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, IntoActiveModel, QueryFilter, Set, SqlErr,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, IntoActiveModel, QueryFilter, Set,
 };
 use uuid::Uuid;
 
@@ -45,25 +46,15 @@ pub struct Sent {
     pub events: Vec<event::Model>,
 }
 
-fn check_text(field: &str, s: &str, max: usize) -> ApiResult<()> {
-    if s.contains('\0') {
-        return Err(ApiError::bad_input(field, "must not contain NUL bytes"));
-    }
-    if s.len() > max {
-        return Err(ApiError::bad_input(field, format!("must be at most {max} bytes")));
-    }
-    Ok(())
-}
-
 /// Checks what can be checked without the database.
 pub fn validate(new: &NewMessage) -> ApiResult<()> {
-    check_text("content", &new.content, MAX_CONTENT)?;
+    optional_text("content", &new.content, MAX_CONTENT)?;
     if new.content.trim().is_empty() && new.kind == MessageKind::Text {
         return Err(ApiError::bad_input("content", "a text message needs content"));
     }
     for (field, v) in [("clientMessageId", &new.client_message_id), ("sourceId", &new.source_id)] {
         if let Some(v) = v {
-            check_text(field, v, MAX_KEY)?;
+            optional_text(field, v, MAX_KEY)?;
             if v.is_empty() {
                 return Err(ApiError::bad_input(field, "must not be empty"));
             }
@@ -149,10 +140,6 @@ async fn resolve_sender(
             found.map(|a| Some(a.id)).ok_or_else(|| ApiError::NotFound("agent".into()))
         }
     }
-}
-
-fn is_unique_violation(e: &DbErr) -> bool {
-    matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
 }
 
 #[tracing::instrument(skip(db, new), fields(conversation = %new.conversation_id))]

@@ -7,7 +7,6 @@ use super::Message;
 use crate::context::ContextExt;
 use crate::enums::MessageStatus;
 use crate::error::{ApiError, ApiResult};
-use crate::events::EventBus;
 use crate::events::outbox::Subject;
 use crate::id::{self, Kind};
 use crate::write::{self, Change, from_to};
@@ -89,9 +88,7 @@ impl MessageStatusMutation {
         })
         .await?;
         let changed = !edited.events.is_empty();
-        if let Ok(bus) = ctx.data::<EventBus>() {
-            bus.publish(db, &edited.events).await;
-        }
+        crate::events::publish(ctx, &edited.events).await?;
         Ok(UpdateMessageStatusPayload { message: edited.model.into(), changed })
     }
 }

@@ -5,7 +5,6 @@ use super::service::{self, Comment, NewTicket, open_for_changes, subject};
 use crate::context::ContextExt;
 use crate::enums::{Priority, TicketStatus};
 use crate::error::{ApiError, ApiResult};
-use crate::events::EventBus;
 use crate::id::{self, Kind};
 use crate::messages::Message;
 use crate::scope::scoped;
@@ -89,9 +88,7 @@ pub struct AddTicketCommentPayload {
 }
 
 async fn done(ctx: &Context<'_>, edited: Edited<ticket::Model>) -> ApiResult<TicketPayload> {
-    if let Ok(bus) = ctx.data::<EventBus>() {
-        bus.publish(ctx.db()?, &edited.events).await;
-    }
+    crate::events::publish(ctx, &edited.events).await?;
     Ok(TicketPayload { ticket: edited.model.into() })
 }
 
@@ -268,11 +265,9 @@ impl TicketMutation {
         let comment =
             Comment { agent_id, body: input.body, public: input.public, client_message_id: input.client_message_id };
         let (edited, sent) = service::comment(db, viewer, ticket_id, comment).await?;
-        if let Ok(bus) = ctx.data::<EventBus>() {
-            let mut events: Vec<_> = sent.events.iter().chain(&edited.events).cloned().collect();
-            events.sort_by_key(|e| e.id);
-            bus.publish(db, &events).await;
-        }
+        let mut events: Vec<_> = sent.events.iter().chain(&edited.events).cloned().collect();
+        events.sort_by_key(|e| e.id);
+        crate::events::publish(ctx, &events).await?;
         Ok(AddTicketCommentPayload {
             ticket: edited.model.into(),
             comment: sent.message.into(),

@@ -7,14 +7,10 @@ use crate::error::{ApiError, ApiResult};
 use crate::events::outbox::Subject;
 use crate::id::{self, Kind};
 use crate::messages::service::{self as messages, NewMessage, Sent};
-use crate::write::{self, Change, Edited, append_all, from_to, is_unique_violation};
+use crate::write::{self, Change, Edited, append_all, from_to};
 use entities::enums::{Channel, MessageKind, Priority, SenderKind, TicketStatus as S};
 use entities::{event, ticket};
-use sea_orm::sea_query::{Expr, Func};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, IntoActiveModel, QueryFilter, QuerySelect,
-    Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, IntoActiveModel, QueryFilter, Set};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -34,32 +30,18 @@ pub fn subject(t: &ticket::Model) -> Subject {
 }
 
 pub async fn create(db: &DatabaseConnection, viewer: &Viewer, new: NewTicket) -> ApiResult<Edited<ticket::Model>> {
-    // Two creates racing for the same number: the unique index refuses one, which takes the next number.
-    for _ in 0..8 {
-        match insert(db, viewer, &new).await {
-            Err(e) if is_unique_violation(&e) => continue,
-            other => return Ok(other?),
-        }
-    }
-    Err(ApiError::Conflict("could not allocate a ticket number under contention; retry".into()))
+    write::retry_on_unique("ticket", || insert(db, viewer, &new)).await
 }
 
 async fn insert(db: &DatabaseConnection, viewer: &Viewer, new: &NewTicket) -> Result<Edited<ticket::Model>, DbErr> {
     let txn = crate::write::begin(db).await?;
     let result: Result<_, DbErr> = async {
-        let max: Option<i64> = ticket::Entity::find()
-            .select_only()
-            .column_as(Expr::from(Func::max(Expr::col(ticket::Column::Number))), "n")
-            .filter(ticket::Column::WorkspaceId.eq(viewer.workspace_id))
-            .into_tuple::<Option<i64>>()
-            .one(&txn)
-            .await?
-            .flatten();
+        let number = crate::write::next_number::<ticket::Entity, _>(&txn, viewer, ticket::Column::Number).await?;
         let now = entities::now();
         let model = ticket::ActiveModel {
             id: Set(Uuid::now_v7()),
             workspace_id: Set(viewer.workspace_id),
-            number: Set(max.unwrap_or(0) + 1),
+            number: Set(number),
             conversation_id: Set(new.conversation_id),
             contact_id: Set(new.contact_id),
             subject: Set(new.subject.clone()),
