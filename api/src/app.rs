@@ -17,7 +17,14 @@ pub async fn serve(database_url: Option<&str>, opts: Serve) -> anyhow::Result<()
     db::migrate(&conn).await?;
     maybe_seed(&conn, opts.demo_data, db::is_sqlite(&url)).await?;
 
-    let limits = schema::Limits { depth: opts.max_depth, complexity: opts.max_complexity, ..schema::Limits::default() };
+    let limits = schema::Limits {
+        depth: opts.max_depth,
+        complexity: opts.max_complexity,
+        aliases: opts.max_aliases,
+        selections: opts.max_selections,
+        ..schema::Limits::default()
+    };
+    let spec = schema::spec_validator().map_err(|e| anyhow::anyhow!("the served schema does not validate: {e}"))?;
     let bus = schema::events::EventBus::with_buffer(conn.get_database_backend(), opts.event_buffer as usize);
     if !db::is_sqlite(&url) {
         // Every instance hears every instance's events (PostgreSQL LISTEN/NOTIFY).
@@ -25,12 +32,11 @@ pub async fn serve(database_url: Option<&str>, opts: Serve) -> anyhow::Result<()
     }
     let introspection_limits = schema::Limits { depth: limits.depth.max(INTROSPECTION_DEPTH), ..limits };
     let state = Arc::new(AppState {
-        schema: schema::build(conn.clone(), bus.clone(), limits),
-        introspection: schema::build(conn.clone(), bus, introspection_limits),
+        schema: schema::build(conn.clone(), bus.clone(), limits, spec.clone()),
+        introspection: schema::build(conn.clone(), bus, introspection_limits, spec),
         db: conn.clone(),
         workspaces: tenancy::WorkspaceCache::default(),
         body_limit: opts.body_limit,
-        max_aliases: opts.max_aliases,
     });
     let listener = TcpListener::bind(opts.listen).await?;
     let addr = listener.local_addr()?;

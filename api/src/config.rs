@@ -59,9 +59,14 @@ pub struct Serve {
     #[arg(long, env = "PARLOR_MAX_COMPLEXITY", default_value_t = 50_000)]
     pub max_complexity: usize,
 
-    /// Most aliases one document may use.
+    /// Most aliases one document may use (an alias inside a fragment counts at each spread).
     #[arg(long, env = "PARLOR_MAX_ALIASES", default_value_t = 100)]
     pub max_aliases: usize,
+
+    /// Most field selections a document may expand to, fragments counted at each spread and `__typename`
+    /// included: bounds fragment bombs before anything walks them.
+    #[arg(long, env = "PARLOR_MAX_SELECTIONS", default_value_t = 2_000)]
+    pub max_selections: usize,
 
     /// Database connection pool size.
     #[arg(long, env = "PARLOR_DB_POOL", default_value_t = 16)]

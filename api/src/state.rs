@@ -12,7 +12,6 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub workspaces: WorkspaceCache,
     pub body_limit: usize,
-    pub max_aliases: usize,
 }
 
 /// Headers GraphiQL starts with, so a newcomer's first query runs against the demo workspace.

@@ -6,6 +6,7 @@ pub mod bots;
 pub mod contacts;
 pub mod context;
 pub mod conversations;
+pub mod document;
 pub mod enums;
 pub mod error;
 pub mod events;
@@ -27,6 +28,7 @@ pub mod write;
 
 use async_graphql::{MergedObject, MergedSubscription, Schema};
 use sea_orm::DatabaseConnection;
+use std::sync::Arc;
 
 pub use context::{NoViewer, Viewer};
 pub use limits::Limits;
@@ -63,16 +65,24 @@ pub struct Subscription(events::subscription::EventSubscription, events::updates
 
 pub type ParlorSchema = Schema<Query, Mutation, Subscription>;
 
+/// The spec validator for the schema we serve (see [`document::spec`]); build it once and share it.
+pub fn spec_validator() -> Result<Arc<document::spec::SpecValidator>, String> {
+    document::spec::SpecValidator::new(&sdl()).map(Arc::new)
+}
+
 /// The schema, with the database connection and event bus in its data and `limits` enforced before execution.
-pub fn build(db: DatabaseConnection, bus: events::EventBus, limits: Limits) -> ParlorSchema {
+pub fn build(
+    db: DatabaseConnection,
+    bus: events::EventBus,
+    limits: Limits,
+    spec: Arc<document::spec::SpecValidator>,
+) -> ParlorSchema {
     Schema::build(Query::default(), Mutation::default(), Subscription::default())
         .data(db)
         .data(bus)
         .limit_depth(limits.depth)
-        .limit_complexity(limits.complexity)
-        .limit_directives(limits.directives)
-        .limit_recursive_depth(limits.recursive_depth)
         .extension(limits::ErrorCodes)
+        .extension(document::DocumentGuard::new(limits, spec))
         .finish()
 }
 

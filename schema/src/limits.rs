@@ -1,8 +1,8 @@
 //! Query limits applied before execution, and the extension that gives every error a stable `extensions.code`.
 //!
 //! async-graphql ships with every limit off; these defaults bound depth, cost (connection sizes multiply the
-//! cost of what they contain), directives and recursion. Aliases are bounded by the api crate, which sees the
-//! document first.
+//! cost of what they contain), directives, recursion, aliases and the expanded size of a document (see
+//! [`crate::document`]). One set, applied by the schema itself, so every transport enforces the same limits.
 
 use crate::error::classify;
 use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextExecute, NextValidation};
@@ -15,12 +15,17 @@ pub struct Limits {
     pub complexity: usize,
     pub directives: usize,
     pub recursive_depth: usize,
+    /// Aliases, counted at every fragment spread.
+    pub aliases: usize,
+    /// Field selections once fragments are expanded (`__typename` included).
+    pub selections: usize,
 }
 
 impl Default for Limits {
     fn default() -> Self {
         // The dashboard's nested page (50 conversations × 10 messages with senders) costs about 5,000.
-        Self { depth: 12, complexity: 50_000, directives: 50, recursive_depth: 32 }
+        // GraphiQL's introspection query expands to ~300 selections, the inbox page to ~60.
+        Self { depth: 12, complexity: 50_000, directives: 50, recursive_depth: 32, aliases: 100, selections: 2_000 }
     }
 }
 

@@ -11,7 +11,7 @@ use crate::context::Viewer;
 use crate::error::ApiError;
 use crate::pagination::{Page, Sort, Window};
 use crate::scope::{Tenanted, scoped};
-use crate::tasks::TaskQueue;
+use crate::tasks::{LoaderTimer, QueueSpawner, TaskQueue};
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use entities::label;
 use futures::future::{BoxFuture, FutureExt, Shared};
@@ -346,7 +346,7 @@ macro_rules! loader_set {
                         // Loaders live for one request, so caching is safe and makes prefetching useful. No delay:
                         // batches start when the execution is idle (see `tasks`), with every key it could reach.
                         let caching = !tasks.is_detached();
-                        let loader = DataLoader::with_cache($make, move |f| tasks.spawn(f), HashMapCache::default())
+                        let loader = DataLoader::with_cache($make, QueueSpawner(tasks), LoaderTimer, HashMapCache::default())
                             .delay(std::time::Duration::ZERO);
                         // Detached loaders serve a WebSocket connection for its whole life: a cache there would
                         // grow without bound and answer later events with stale rows.

@@ -66,11 +66,6 @@ impl PageArgs {
         let before = self.before.as_deref().map(|c| Cursor::decode(c, sort, "before")).transpose()?;
         Ok(Window { size, backward, after, before })
     }
-
-    /// Upper bound on rows a connection field may return, for complexity (cost) analysis.
-    pub fn cost(first: Option<i32>, last: Option<i32>) -> usize {
-        first.or(last).map_or(DEFAULT_PAGE as usize, |n| n.clamp(1, MAX_PAGE as i32) as usize)
-    }
 }
 
 /// A sort key value, as stored in cursors.

@@ -100,3 +100,23 @@ impl TaskQueue {
         .await
     }
 }
+
+/// The DataLoader's spawner (async-graphql 8 takes a `futures::task::Spawn`): hands batches to the queue.
+pub struct QueueSpawner(pub Arc<TaskQueue>);
+
+impl futures::task::Spawn for QueueSpawner {
+    fn spawn_obj(&self, future: futures::task::FutureObj<'static, ()>) -> Result<(), futures::task::SpawnError> {
+        self.0.spawn(Box::pin(future));
+        Ok(())
+    }
+}
+
+/// The DataLoader's timer. Our loaders use no delay (batches start when execution is idle), so a zero delay is
+/// ready at once instead of a trip through the timer wheel.
+pub struct LoaderTimer;
+
+impl async_graphql::runtime::Timer for LoaderTimer {
+    fn delay(&self, duration: std::time::Duration) -> BoxFuture<'static, ()> {
+        if duration.is_zero() { Box::pin(std::future::ready(())) } else { Box::pin(tokio::time::sleep(duration)) }
+    }
+}

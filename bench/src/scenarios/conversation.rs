@@ -16,7 +16,7 @@ const QUERY: &str = "query View($id: ID!, $last: Int!) {
         pageInfo { hasPreviousPage startCursor }
         nodes {
           id seq kind senderKind content createdAt
-          sender { __typename ... on Contact { id name } ... on Agent { id name } ... on Bot { id name } }
+          sender { __typename ... on Contact { id contactName: name } ... on Agent { id agentName: name } ... on Bot { id botName: name } }
         }
       }
     }

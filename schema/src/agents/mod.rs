@@ -77,7 +77,6 @@ pub struct AgentQuery;
 #[Object]
 impl AgentQuery {
     /// The workspace's agents, oldest first.
-    #[graphql(complexity = "PageArgs::cost(first, last) * child_complexity")]
     async fn agents(
         &self,
         ctx: &Context<'_>,

@@ -61,7 +61,6 @@ pub struct BotQuery;
 #[Object]
 impl BotQuery {
     /// Bots of the workspace, oldest first unless `direction` is `DESC`.
-    #[graphql(complexity = "PageArgs::cost(first, last) * child_complexity")]
     #[expect(clippy::too_many_arguments)]
     async fn bots(
         &self,

@@ -45,7 +45,6 @@ impl Bot {
     }
 
     /// Conversations this bot takes part in, most recent activity first.
-    #[graphql(complexity = "PageArgs::cost(first, last) * child_complexity")]
     #[expect(clippy::too_many_arguments)]
     async fn conversations(
         &self,

@@ -14,7 +14,6 @@ pub struct ContactQuery;
 #[Object]
 impl ContactQuery {
     /// Contacts of the workspace, newest first unless `orderBy` says otherwise.
-    #[graphql(complexity = "PageArgs::cost(first, last) * child_complexity")]
     #[expect(clippy::too_many_arguments)]
     async fn contacts(
         &self,

@@ -62,7 +62,6 @@ impl Contact {
     }
 
     /// The contact's conversations, most recent activity first.
-    #[graphql(complexity = "PageArgs::cost(first, last) * child_complexity")]
     #[expect(clippy::too_many_arguments)]
     async fn conversations(
         &self,
@@ -85,7 +84,6 @@ impl Contact {
     }
 
     /// The contact's tickets, newest first.
-    #[graphql(complexity = "PageArgs::cost(first, last) * child_complexity")]
     #[expect(clippy::too_many_arguments)]
     async fn tickets(
         &self,

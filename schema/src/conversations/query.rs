@@ -13,7 +13,6 @@ pub struct ConversationQuery;
 #[Object]
 impl ConversationQuery {
     /// Conversations of the workspace, most recent activity first unless `orderBy` says otherwise.
-    #[graphql(complexity = "PageArgs::cost(first, last) * child_complexity")]
     #[expect(clippy::too_many_arguments)]
     async fn conversations(
         &self,

@@ -116,7 +116,6 @@ impl Conversation {
     }
 
     /// Messages in conversation order (`seq`), oldest first: `last: 10` gives the latest ten.
-    #[graphql(complexity = "PageArgs::cost(first, last) * child_complexity")]
     #[expect(clippy::too_many_arguments)]
     async fn messages(
         &self,
@@ -144,7 +143,6 @@ impl Conversation {
     }
 
     /// Tickets opened from this conversation.
-    #[graphql(complexity = "PageArgs::cost(first, last) * child_complexity")]
     #[expect(clippy::too_many_arguments)]
     async fn tickets(
         &self,

@@ -74,7 +74,6 @@ pub struct LabelQuery;
 #[Object]
 impl LabelQuery {
     /// The workspace's labels, by name.
-    #[graphql(complexity = "PageArgs::cost(first, last) * child_complexity")]
     async fn labels(
         &self,
         ctx: &Context<'_>,

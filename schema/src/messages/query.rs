@@ -14,7 +14,6 @@ pub struct MessageQuery;
 impl MessageQuery {
     /// Messages across the workspace, newest first unless `orderBy` says otherwise. Filter by `conversationId`
     /// for one thread (or use `Conversation.messages`).
-    #[graphql(complexity = "PageArgs::cost(first, last) * child_complexity")]
     #[expect(clippy::too_many_arguments)]
     async fn messages(
         &self,

@@ -65,7 +65,6 @@ impl NodeQuery {
     }
 
     /// Objects by global id, in the order asked (null for each one not found); at most 100.
-    #[graphql(complexity = "ids.len() * child_complexity")]
     async fn nodes(&self, ctx: &Context<'_>, ids: Vec<ID>) -> ApiResult<Vec<Option<Node>>> {
         ctx.viewer()?;
         if ids.len() > MAX_NODES {

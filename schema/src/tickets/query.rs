@@ -13,7 +13,6 @@ pub struct TicketQuery;
 #[Object]
 impl TicketQuery {
     /// Tickets of the workspace, newest first unless `orderBy` says otherwise.
-    #[graphql(complexity = "PageArgs::cost(first, last) * child_complexity")]
     #[expect(clippy::too_many_arguments)]
     async fn tickets(
         &self,

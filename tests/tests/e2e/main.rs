@@ -14,4 +14,5 @@ mod mutations;
 mod nodes;
 mod statements;
 mod tickets;
+mod validation;
 mod ws;

@@ -12,7 +12,7 @@ const DASHBOARD: &str = r#"query($n: Int!) {
       bot { id name }
       labels { id name color }
       messages(first: $n) {
-        nodes { id seq content sender { __typename ... on Contact { name } ... on Agent { name } ... on Bot { name } } }
+        nodes { id seq content sender { __typename ... on Contact { contactName: name } ... on Agent { agentName: name } ... on Bot { botName: name } } }
       }
     }
   }
