@@ -141,7 +141,8 @@ pub async fn finish<T, E: From<DbErr>>(txn: DatabaseTransaction, result: Result<
     }
 }
 
-async fn rollback(txn: DatabaseTransaction) {
+/// Ends a transaction that wrote nothing to keep (or failed), logging a failed rollback.
+pub async fn rollback(txn: DatabaseTransaction) {
     if let Err(e) = txn.rollback().await {
         tracing::warn!(error = %e, "rollback failed");
     }

@@ -7,7 +7,6 @@ use crate::enums::{Channel, Priority, SenderKind};
 use crate::error::{ApiError, ApiResult};
 use crate::events::{EventBus, Typing};
 use crate::id::{self, Kind};
-use crate::messages::service as messages;
 use crate::messages::{Message, SendMessageInput};
 use async_graphql::{Context, ID, InputObject, Json, Object, SimpleObject};
 
@@ -74,10 +73,10 @@ impl ConversationMutation {
             priority: input.priority.into(),
             attributes: input.attributes.map(|j| j.0).unwrap_or(serde_json::Value::Null),
         };
-        // The first message, checked up front with a placeholder conversation id.
+        // The first message; its conversation id is filled in inside the start's transaction.
         let first = match input.first_message {
-            Some(f) => {
-                let msg = SendMessageInput {
+            Some(f) => Some(
+                SendMessageInput {
                     conversation_id: id::encode(Kind::Conversation, uuid::Uuid::nil()),
                     sender_kind: f.sender_kind,
                     sender_id: f.sender_id,
@@ -88,22 +87,16 @@ impl ConversationMutation {
                     client_message_id: f.client_message_id,
                     source_id: f.source_id,
                 }
-                .into_new()?;
-                messages::validate(&msg)?;
-                Some(msg)
-            }
+                .into_new()?,
+            ),
             None => None,
         };
-        service::validate(&new)?;
-        let (conversation, events) = service::start(db, viewer, new).await?;
-        crate::events::publish(ctx, &events).await?;
-        let Some(mut msg) = first else {
-            return Ok(StartConversationPayload { conversation: conversation.into(), message: None });
-        };
-        msg.conversation_id = conversation.id;
-        let sent = messages::send(db, viewer, msg).await?;
-        crate::events::publish(ctx, &sent.events).await?;
-        Ok(StartConversationPayload { conversation: sent.conversation.into(), message: Some(sent.message.into()) })
+        let started = service::start(db, viewer, new, first).await?;
+        crate::events::publish(ctx, &started.events).await?;
+        Ok(StartConversationPayload {
+            conversation: started.conversation.into(),
+            message: started.message.map(Into::into),
+        })
     }
 
     /// Tells the conversation's subscribers that someone is (or stopped) typing. Not stored.

@@ -15,7 +15,8 @@ use entities::enums::{ConversationStatus, MessageKind, MessageStatus, SenderKind
 use entities::{agent, bot, conversation, event, message};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, IntoActiveModel, QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, IntoActiveModel,
+    QueryFilter, Set,
 };
 use uuid::Uuid;
 
@@ -111,22 +112,47 @@ async fn existing(
     Ok(None)
 }
 
-/// Who sends: defaults and checks against the conversation and the workspace.
-async fn resolve_sender(
-    db: &DatabaseConnection,
+/// Inside a writer's transaction: the message already stored in `conversation_id` under `new`'s
+/// `clientMessageId`, as a replayed [`Sent`] (nothing written).
+pub async fn existing_in<C: ConnectionTrait>(
+    txn: &C,
     viewer: &Viewer,
-    conv: &conversation::Model,
+    conversation_id: Uuid,
+    new: &NewMessage,
+) -> Result<Option<Sent>, DbErr> {
+    let Some(key) = &new.client_message_id else { return Ok(None) };
+    let found = scoped::<message::Entity>(viewer)
+        .filter(message::Column::ConversationId.eq(conversation_id))
+        .filter(message::Column::ClientMessageId.eq(key.as_str()))
+        .one(txn)
+        .await?;
+    let Some(message) = found else { return Ok(None) };
+    let conversation = scoped::<conversation::Entity>(viewer)
+        .filter(conversation::Column::Id.eq(conversation_id))
+        .one(txn)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound("conversation".into()))?;
+    Ok(Some(Sent { message, conversation, replayed: true, events: vec![] }))
+}
+
+/// Who sends: defaults and checks against the conversation (its contact and bot) and the workspace. Callable
+/// before the conversation exists (`startConversation` checks its first message before writing anything).
+pub async fn resolve_sender<C: ConnectionTrait>(
+    db: &C,
+    viewer: &Viewer,
+    contact_id: Uuid,
+    bot_id: Option<Uuid>,
     new: &NewMessage,
 ) -> ApiResult<Option<Uuid>> {
     match new.sender_kind {
         SenderKind::System => Ok(None),
         SenderKind::Contact => match new.sender_id {
-            None => Ok(Some(conv.contact_id)),
-            Some(id) if id == conv.contact_id => Ok(Some(id)),
+            None => Ok(Some(contact_id)),
+            Some(id) if id == contact_id => Ok(Some(id)),
             Some(_) => Err(ApiError::bad_input("senderId", "a contact can only write in their own conversations")),
         },
         SenderKind::Bot => {
-            let Some(id) = new.sender_id.or(conv.bot_id) else {
+            let Some(id) = new.sender_id.or(bot_id) else {
                 return Err(ApiError::bad_input("senderId", "this conversation has no bot: name the sending bot"));
             };
             let found = scoped::<bot::Entity>(viewer).filter(bot::Column::Id.eq(id)).one(db).await?;
@@ -153,7 +179,7 @@ pub async fn send(db: &DatabaseConnection, viewer: &Viewer, new: NewMessage) -> 
     if let Some(message) = existing(db, viewer, &conv, &new).await? {
         return Ok(Sent { message, conversation: conv, replayed: true, events: vec![] });
     }
-    let sender_id = resolve_sender(db, viewer, &conv, &new).await?;
+    let sender_id = resolve_sender(db, viewer, conv.contact_id, conv.bot_id, &new).await?;
     match write(db, viewer, &new, sender_id).await {
         Ok(sent) => Ok(sent),
         // Lost a race with a retry of the same message: the winner's row is the answer.
@@ -179,81 +205,86 @@ async fn write(
     sender_id: Option<Uuid>,
 ) -> Result<Sent, DbErr> {
     let txn = crate::write::begin(db).await?;
-    let result: Result<_, DbErr> = async {
-        // First statement writes: the row lock (PostgreSQL) or write lock (SQLite) orders concurrent senders.
-        let counted = conversation::Entity::update_many()
-            .col_expr(
-                conversation::Column::MessageCount,
-                sea_orm::sea_query::ExprTrait::add(Expr::col(conversation::Column::MessageCount), 1),
-            )
-            .filter(conversation::Column::Id.eq(new.conversation_id))
-            .filter(conversation::Column::WorkspaceId.eq(viewer.workspace_id))
-            .exec_with_returning(&txn)
-            .await?;
-        let Some(conv) = counted.into_iter().next() else {
-            return Err(DbErr::RecordNotFound("conversation".into()));
-        };
-        let now = entities::now();
-        let seq = conv.message_count;
-        let from_contact = new.sender_kind == SenderKind::Contact;
-        let is_reply = !new.private && matches!(new.sender_kind, SenderKind::Bot | SenderKind::Agent);
-        let reopens = from_contact && matches!(conv.status, ConversationStatus::Resolved | ConversationStatus::Snoozed);
-
-        let mut update = conv.clone().into_active_model();
-        update.last_message_at = Set(Some(now));
-        update.last_activity_at = Set(now);
-        update.updated_at = Set(now);
-        if from_contact && conv.waiting_since.is_none() {
-            update.waiting_since = Set(Some(now));
-        }
-        if is_reply {
-            update.waiting_since = Set(None);
-            if conv.first_reply_at.is_none() {
-                update.first_reply_at = Set(Some(now));
-            }
-        }
-        if reopens {
-            update.status = Set(ConversationStatus::Open);
-            update.resolved_at = Set(None);
-            update.snoozed_until = Set(None);
-        }
-        let conversation = update.update(&txn).await?;
-
-        let message = message::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            workspace_id: Set(viewer.workspace_id),
-            conversation_id: Set(conversation.id),
-            seq: Set(seq),
-            channel: Set(conversation.channel),
-            sender_kind: Set(new.sender_kind),
-            sender_id: Set(sender_id),
-            kind: Set(new.kind),
-            content: Set(new.content.clone()),
-            payload: Set(if new.payload.is_null() { serde_json::json!({}) } else { new.payload.clone() }),
-            private: Set(new.private),
-            status: Set(MessageStatus::Sent),
-            failure_reason: Set(None),
-            source_id: Set(new.source_id.clone()),
-            client_message_id: Set(new.client_message_id.clone()),
-            created_at: Set(now),
-        }
-        .insert(&txn)
-        .await?;
-
-        let subject = Subject { conversation: Some(conversation.id), message: Some(message.id), ..Default::default() };
-        let mut events = vec![
-            outbox::append(&txn, viewer.workspace_id, "message.created", subject, serde_json::json!({ "seq": seq }))
-                .await?,
-        ];
-        if reopens {
-            let payload = serde_json::json!({ "from": conv.status, "to": ConversationStatus::Open });
-            let subject = Subject { conversation: Some(conversation.id), ..Default::default() };
-            events.push(
-                outbox::append(&txn, viewer.workspace_id, "conversation.status_changed", subject, payload).await?,
-            );
-        }
-        Ok(Sent { message, conversation, replayed: false, events })
-    }
-    .await;
+    let result = write_in(&txn, viewer, new, sender_id).await;
     crate::write::finish(txn, result).await
+}
+
+/// The message's writes inside the caller's transaction (the caller commits, then publishes `events`).
+/// `sender_id` comes from [`resolve_sender`].
+pub async fn write_in<C: ConnectionTrait>(
+    txn: &C,
+    viewer: &Viewer,
+    new: &NewMessage,
+    sender_id: Option<Uuid>,
+) -> Result<Sent, DbErr> {
+    // First statement writes: the row lock (PostgreSQL) or write lock (SQLite) orders concurrent senders.
+    let counted = conversation::Entity::update_many()
+        .col_expr(
+            conversation::Column::MessageCount,
+            sea_orm::sea_query::ExprTrait::add(Expr::col(conversation::Column::MessageCount), 1),
+        )
+        .filter(conversation::Column::Id.eq(new.conversation_id))
+        .filter(conversation::Column::WorkspaceId.eq(viewer.workspace_id))
+        .exec_with_returning(txn)
+        .await?;
+    let Some(conv) = counted.into_iter().next() else {
+        return Err(DbErr::RecordNotFound("conversation".into()));
+    };
+    let now = entities::now();
+    let seq = conv.message_count;
+    let from_contact = new.sender_kind == SenderKind::Contact;
+    let is_reply = !new.private && matches!(new.sender_kind, SenderKind::Bot | SenderKind::Agent);
+    let reopens = from_contact && matches!(conv.status, ConversationStatus::Resolved | ConversationStatus::Snoozed);
+
+    let mut update = conv.clone().into_active_model();
+    update.last_message_at = Set(Some(now));
+    update.last_activity_at = Set(now);
+    update.updated_at = Set(now);
+    if from_contact && conv.waiting_since.is_none() {
+        update.waiting_since = Set(Some(now));
+    }
+    if is_reply {
+        update.waiting_since = Set(None);
+        if conv.first_reply_at.is_none() {
+            update.first_reply_at = Set(Some(now));
+        }
+    }
+    if reopens {
+        update.status = Set(ConversationStatus::Open);
+        update.resolved_at = Set(None);
+        update.snoozed_until = Set(None);
+    }
+    let conversation = update.update(txn).await?;
+
+    let message = message::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        workspace_id: Set(viewer.workspace_id),
+        conversation_id: Set(conversation.id),
+        seq: Set(seq),
+        channel: Set(conversation.channel),
+        sender_kind: Set(new.sender_kind),
+        sender_id: Set(sender_id),
+        kind: Set(new.kind),
+        content: Set(new.content.clone()),
+        payload: Set(if new.payload.is_null() { serde_json::json!({}) } else { new.payload.clone() }),
+        private: Set(new.private),
+        status: Set(MessageStatus::Sent),
+        failure_reason: Set(None),
+        source_id: Set(new.source_id.clone()),
+        client_message_id: Set(new.client_message_id.clone()),
+        created_at: Set(now),
+    }
+    .insert(txn)
+    .await?;
+
+    let subject = Subject { conversation: Some(conversation.id), message: Some(message.id), ..Default::default() };
+    let mut events = vec![
+        outbox::append(txn, viewer.workspace_id, "message.created", subject, serde_json::json!({ "seq": seq })).await?,
+    ];
+    if reopens {
+        let payload = serde_json::json!({ "from": conv.status, "to": ConversationStatus::Open });
+        let subject = Subject { conversation: Some(conversation.id), ..Default::default() };
+        events.push(outbox::append(txn, viewer.workspace_id, "conversation.status_changed", subject, payload).await?);
+    }
+    Ok(Sent { message, conversation, replayed: false, events })
 }

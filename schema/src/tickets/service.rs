@@ -10,7 +10,7 @@ use crate::messages::service::{self as messages, NewMessage, Sent};
 use crate::write::{self, Change, Edited, append_all, from_to};
 use entities::enums::{Channel, MessageKind, Priority, SenderKind, TicketStatus as S};
 use entities::{event, ticket};
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, IntoActiveModel, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, DatabaseConnection, DatabaseTransaction, DbErr, IntoActiveModel, Set};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -114,12 +114,6 @@ pub async fn comment(
     ticket_id: Uuid,
     c: Comment,
 ) -> ApiResult<(Edited<ticket::Model>, Sent)> {
-    let t = crate::scope::scoped::<ticket::Entity>(viewer)
-        .filter(ticket::Column::Id.eq(ticket_id))
-        .one(db)
-        .await?
-        .ok_or_else(|| ApiError::NotFound("ticket".into()))?;
-    open_for_changes(&t)?;
     let new = NewMessage {
         conversation_id: Uuid::nil(),
         sender_kind: SenderKind::Agent,
@@ -132,9 +126,62 @@ pub async fn comment(
         source_id: None,
     };
     messages::validate(&new)?;
+    // One transaction: the ticket is locked first, so concurrent first comments queue up and the second sees
+    // the conversation the first started (measured before: 6 concurrent first comments started 4).
+    write::retry_on_unique("conversation", || comment_once(db, viewer, ticket_id, &new)).await?
+}
+
+/// One attempt: `Err` is a database error (retried on a unique violation), `Ok(Err)` a refusal; either way
+/// nothing is written.
+async fn comment_once(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    ticket_id: Uuid,
+    new: &NewMessage,
+) -> Result<ApiResult<(Edited<ticket::Model>, Sent)>, DbErr> {
+    let txn = write::begin(db).await?;
+    let result = comment_in(&txn, viewer, ticket_id, new).await;
+    match result {
+        Ok(Ok(done)) if !done.1.replayed => {
+            txn.commit().await?;
+            Ok(Ok(done))
+        }
+        Ok(other) => {
+            write::rollback(txn).await;
+            Ok(other)
+        }
+        Err(e) => {
+            write::rollback(txn).await;
+            Err(e)
+        }
+    }
+}
+
+async fn comment_in(
+    txn: &DatabaseTransaction,
+    viewer: &Viewer,
+    ticket_id: Uuid,
+    new: &NewMessage,
+) -> Result<ApiResult<(Edited<ticket::Model>, Sent)>, DbErr> {
+    let Some(t) = write::lock::<ticket::Entity, _>(txn, viewer, ticket_id).await? else {
+        return Ok(Err(ApiError::NotFound("ticket".into())));
+    };
+    if let Err(e) = open_for_changes(&t) {
+        return Ok(Err(e));
+    }
+    let sender = match messages::resolve_sender(txn, viewer, t.contact_id, None, new).await {
+        Ok(sender) => sender,
+        Err(ApiError::Internal) => return Err(DbErr::Custom("sender lookup failed".into())),
+        Err(e) => return Ok(Err(e)),
+    };
     let mut events: Vec<event::Model> = vec![];
-    let conversation_id = match t.conversation_id {
-        Some(id) => id,
+    let (conversation_id, t) = match t.conversation_id {
+        Some(id) => {
+            if let Some(replay) = messages::existing_in(txn, viewer, id, new).await? {
+                return Ok(Ok((Edited { model: t, events: vec![] }, replay)));
+            }
+            (id, t)
+        }
         None => {
             let start = NewConversation {
                 contact_id: t.contact_id,
@@ -144,43 +191,29 @@ pub async fn comment(
                 priority: t.priority,
                 attributes: json!({ "ticket": id::encode(Kind::Ticket, t.id).to_string() }),
             };
-            let (conv, started) = conversations::start(db, viewer, start).await?;
-            events.extend(started);
-            // Link it, unless a concurrent first comment linked another one first: then that one is used.
-            let linked = write::edit::<ticket::Entity, _>(db, viewer, t.id, "ticket", subject, |now| {
-                if now.conversation_id.is_some() {
-                    return Ok(None);
-                }
-                let mut row = now.clone().into_active_model();
-                row.conversation_id = Set(Some(conv.id));
-                row.updated_at = Set(entities::now());
-                Ok(Some(Change::new(row).event("ticket.updated", json!({ "fields": ["conversation"] }))))
-            })
-            .await?;
-            events.extend(linked.events);
-            linked.model.conversation_id.unwrap_or(conv.id)
+            let (conv, created) = conversations::insert_in(txn, viewer, &start).await?;
+            events.push(created);
+            let mut row = t.into_active_model();
+            row.conversation_id = Set(Some(conv.id));
+            row.updated_at = Set(entities::now());
+            let linked = row.update(txn).await?;
+            let change = vec![("ticket.updated", json!({ "fields": ["conversation"] }))];
+            events.extend(append_all(txn, viewer, subject(&linked), change).await?);
+            (conv.id, linked)
         }
     };
-    let sent = messages::send(db, viewer, NewMessage { conversation_id, ..new }).await?;
-    let message_gid = id::encode(Kind::Message, sent.message.id);
-    let public = c.public;
-    let mut edited = write::edit::<ticket::Entity, _>(db, viewer, t.id, "ticket", subject, |now| {
-        if sent.replayed {
-            return Ok(None);
-        }
-        let mut row = now.clone().into_active_model();
-        let mut payload = json!({ "comment": message_gid, "public": public });
-        if public && now.first_response_at.is_none() {
-            row.first_response_at = Set(Some(sent.message.created_at));
-            payload["firstResponseAt"] = json!(sent.message.created_at);
-        }
-        row.updated_at = Set(entities::now());
-        Ok(Some(Change::new(row).event("ticket.updated", payload)))
-    })
-    .await?;
-    events.extend(edited.events);
-    edited.events = events;
-    Ok((edited, sent))
+    let sent = messages::write_in(txn, viewer, &NewMessage { conversation_id, ..new.clone() }, sender).await?;
+    let public = !new.private;
+    let mut payload = json!({ "comment": id::encode(Kind::Message, sent.message.id), "public": public });
+    let mut row = t.clone().into_active_model();
+    if public && t.first_response_at.is_none() {
+        row.first_response_at = Set(Some(sent.message.created_at));
+        payload["firstResponseAt"] = json!(sent.message.created_at);
+    }
+    row.updated_at = Set(entities::now());
+    let model = row.update(txn).await?;
+    events.extend(append_all(txn, viewer, subject(&model), vec![("ticket.updated", payload)]).await?);
+    Ok(Ok((Edited { model, events }, sent)))
 }
 
 fn truncate(s: &str, max: usize) -> String {

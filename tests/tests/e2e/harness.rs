@@ -278,3 +278,37 @@ impl Reply {
             .expect("x-parlor-sql-statements header")
     }
 }
+
+/// Tables whose rows a refused mutation must leave alone (see [`TestApp::row_counts`]).
+const COUNTED_TABLES: &[&str] =
+    &["workspace", "agent", "bot", "contact", "conversation", "message", "ticket", "label", "event"];
+
+impl TestApp {
+    /// Rows per table, read from the database itself: compare before and after a refusal to prove that nothing
+    /// was written (the outbox `event` included, so nothing was published either).
+    pub async fn row_counts(&self) -> Vec<(&'static str, i64)> {
+        use sea_orm::{ConnectionTrait, Statement};
+        let db = sea_orm::Database::connect(self.database_url.as_str()).await.expect("connect to the test database");
+        let mut counts = vec![];
+        for table in COUNTED_TABLES {
+            let sql = format!("SELECT COUNT(*) AS n FROM {table}");
+            let row = db
+                .query_one_raw(Statement::from_string(db.get_database_backend(), sql))
+                .await
+                .expect("count rows")
+                .expect("a row");
+            counts.push((*table, row.try_get::<i64>("", "n").expect("n")));
+        }
+        let _ = db.close().await;
+        counts
+    }
+
+    /// Runs `refuse`, which must fail with `code`, and checks that no table changed.
+    pub async fn assert_refused_without_writes(&self, code: &str, query: &str, variables: Value) {
+        let before = self.row_counts().await;
+        let reply = self.post(Some("acme"), query, variables).await;
+        let got = reply.body["errors"][0]["extensions"]["code"].as_str().unwrap_or("<none>");
+        assert_eq!(got, code, "{}", reply.body);
+        assert_eq!(self.row_counts().await, before, "a refused mutation wrote rows: {}", reply.body);
+    }
+}

@@ -3,6 +3,7 @@
 
 mod harness;
 
+mod atomic;
 mod connections;
 mod directory;
 mod errors;
