@@ -50,7 +50,7 @@ where
     N: OutputType,
 {
     let (db, viewer) = (ctx.db()?, ctx.viewer()?);
-    let window = args.window(sort.name)?;
+    let window = args.window(&sort)?;
     let select = scoped::<E>(viewer).filter(cond);
     let page = fetch_page(db, select.clone(), &sort, &window).await?;
     Ok(into_connection(page, &sort, count_of(db, select), wrap))
@@ -89,7 +89,7 @@ where
 {
     let ChildSpec { shape, cond, sort, args, prefetch } = spec;
     let loaders = loaders(ctx)?;
-    let window = args.window(sort.name)?;
+    let window = args.window(&sort)?;
     let key = format!("{shape}|{window:?}|{prefetch}");
     let query = Arc::new(ChildQuery { key, cond, sort, window, prefetch });
     let child = ChildKey { parent, query: query.clone() };

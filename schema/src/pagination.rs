@@ -49,7 +49,7 @@ impl PageArgs {
 
     /// Checks the arguments against the sort in use. Too large or negative sizes and foreign or broken cursors are
     /// `BAD_USER_INPUT`, never silently corrected.
-    pub fn window(&self, sort: &'static str) -> ApiResult<Window> {
+    pub fn window<E: EntityTrait>(&self, sort: &Sort<E>) -> ApiResult<Window> {
         let size = |name: &str, n: i32| -> ApiResult<u64> {
             if n < 0 || n as u64 > MAX_PAGE {
                 return Err(ApiError::bad_input(name, format!("must be between 0 and {MAX_PAGE}, got {n}")));
@@ -62,8 +62,8 @@ impl PageArgs {
             (None, Some(n)) => (size("last", n)?, true),
             (None, None) => (DEFAULT_PAGE, self.before.is_some() && self.after.is_none()),
         };
-        let after = self.after.as_deref().map(|c| Cursor::decode(c, sort, "after")).transpose()?;
-        let before = self.before.as_deref().map(|c| Cursor::decode(c, sort, "before")).transpose()?;
+        let after = self.after.as_deref().map(|c| Cursor::decode(c, sort.name, sort.kind, "after")).transpose()?;
+        let before = self.before.as_deref().map(|c| Cursor::decode(c, sort.name, sort.kind, "before")).transpose()?;
         Ok(Window { size, backward, after, before })
     }
 }
@@ -96,7 +96,7 @@ impl Cursor {
         URL_SAFE_NO_PAD.encode(serde_json::to_vec(self).unwrap_or_default())
     }
 
-    fn decode(text: &str, sort: &str, field: &str) -> ApiResult<Cursor> {
+    fn decode(text: &str, sort: &str, kind: KeyKind, field: &str) -> ApiResult<Cursor> {
         let bad = || ApiError::bad_input(field, "invalid cursor: use a cursor returned by this connection");
         if text.len() > 512 {
             return Err(bad());
@@ -105,6 +105,9 @@ impl Cursor {
         let cursor: Cursor = serde_json::from_slice(&raw).map_err(|_| bad())?;
         if cursor.sort != sort {
             return Err(ApiError::bad_input(field, "this cursor belongs to another ordering of this list"));
+        }
+        if !kind.accepts(&cursor.value) {
+            return Err(bad());
         }
         Ok(cursor)
     }
@@ -120,15 +123,39 @@ pub struct Sort<E: EntityTrait> {
     pub col: E::Column,
     pub id: E::Column,
     pub desc: bool,
-    /// Whether the column holds a timestamp (cursor values are then microseconds).
-    pub time: bool,
+    /// What the column holds, so a cursor's value is checked before it is bound.
+    pub kind: KeyKind,
     pub key: KeyFn<E::Model>,
+}
+
+/// The type of a sort column, as cursor values carry it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyKind {
+    /// A timestamp; cursor values are microseconds since the epoch.
+    Time,
+    Int,
+    Text,
+}
+
+impl KeyKind {
+    /// Whether `v` can be bound against a column of this kind. A hand-made cursor with a value of another type
+    /// would otherwise reach the database (PostgreSQL refuses to compare text with a timestamp: INTERNAL).
+    fn accepts(self, v: &KeyValue) -> bool {
+        match (self, v) {
+            (KeyKind::Time, KeyValue::Int(n)) => DateTime::<Utc>::from_timestamp_micros(*n).is_some(),
+            (KeyKind::Int, KeyValue::Int(_)) => true,
+            (KeyKind::Text, KeyValue::Text(s)) => !s.contains('\0'),
+            _ => false,
+        }
+    }
 }
 
 impl<E: EntityTrait> Sort<E> {
     fn bind(&self, v: &KeyValue) -> sea_orm::Value {
         match v {
-            KeyValue::Int(n) if self.time => DateTime::<Utc>::from_timestamp_micros(*n).unwrap_or_default().into(),
+            KeyValue::Int(n) if self.kind == KeyKind::Time => {
+                DateTime::<Utc>::from_timestamp_micros(*n).unwrap_or_default().into()
+            }
             KeyValue::Int(n) => (*n).into(),
             KeyValue::Text(s) => s.clone().into(),
         }

@@ -5,13 +5,14 @@ mod graphql;
 mod health;
 mod negotiate;
 mod request;
+mod request_id;
 mod ws;
 
 use crate::graphiql;
 use crate::state::{AppState, GRAPHIQL_HEADERS};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{HeaderName, Request, StatusCode};
+use axum::http::{Request, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use std::sync::Arc;
@@ -20,7 +21,7 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
-const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+use request_id::HEADER as REQUEST_ID;
 
 pub fn router(state: Arc<AppState>) -> Router {
     let body_limit = state.body_limit;
@@ -34,6 +35,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(
             ServiceBuilder::new()
+                .layer(tower::util::MapRequestLayer::new(request_id::sanitize::<axum::body::Body>))
                 .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
                 .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
                     let id = req.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");

@@ -5,6 +5,7 @@ use crate::error::{ApiResult, OrNull};
 use crate::filter::{EnumFilter, FilterCtx, FilterInput, StringFilter};
 use crate::id::{self, Kind};
 use crate::lists::{condition, loaders, top_list};
+use crate::pagination::KeyKind;
 use crate::pagination::{Conn, KeyValue, PageArgs, Sort};
 use async_graphql::{Context, ID, InputObject, Object};
 use chrono::{DateTime, Utc};
@@ -92,7 +93,7 @@ impl AgentQuery {
             col: C::CreatedAt,
             id: C::Id,
             desc: false,
-            time: true,
+            kind: KeyKind::Time,
             key: |m| (KeyValue::time(m.created_at), m.id),
         };
         top_list(ctx, cond, sort, PageArgs::new(first, after, last, before), Agent::from).await

@@ -6,6 +6,7 @@ use crate::error::{ApiResult, OrNull};
 use crate::filter::{EnumFilter, FilterCtx, FilterInput, IdFilter, StringFilter, TimeFilter};
 use crate::id::{self, Kind};
 use crate::lists::{condition, loaders, top_list};
+use crate::pagination::KeyKind;
 use crate::pagination::{Conn, KeyValue, PageArgs, Sort};
 use async_graphql::{Context, ID, InputObject, Object};
 use entities::bot::{Column as C, Entity};
@@ -50,7 +51,7 @@ fn sort(direction: OrderDirection) -> Sort<Entity> {
         col: C::CreatedAt,
         id: C::Id,
         desc: direction.desc(),
-        time: true,
+        kind: KeyKind::Time,
         key: |m| (KeyValue::time(m.created_at), m.id),
     }
 }

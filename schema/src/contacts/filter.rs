@@ -4,6 +4,7 @@ use crate::enums::OrderDirection;
 use crate::error::ApiResult;
 use crate::filter::{FilterCtx, FilterInput, IdFilter, StringFilter, TimeFilter, check_text, contains, has_label};
 use crate::id::Kind;
+use crate::pagination::KeyKind;
 use crate::pagination::{KeyFn, KeyValue, Sort};
 use async_graphql::{Enum, InputObject};
 use entities::contact::{Column as C, Entity, Model};
@@ -90,6 +91,6 @@ impl ContactOrder {
             ContactOrderField::CreatedAt => ("createdAt", C::CreatedAt, |m| (KeyValue::time(m.created_at), m.id)),
             ContactOrderField::UpdatedAt => ("updatedAt", C::UpdatedAt, |m| (KeyValue::time(m.updated_at), m.id)),
         };
-        Sort { name, col, id: C::Id, desc: self.direction.desc(), time: true, key }
+        Sort { name, col, id: C::Id, desc: self.direction.desc(), kind: KeyKind::Time, key }
     }
 }

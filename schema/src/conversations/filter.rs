@@ -4,6 +4,7 @@ use crate::enums::{Channel, ConversationStatus, HandledBy, OrderDirection, Prior
 use crate::error::ApiResult;
 use crate::filter::{EnumFilter, FilterCtx, FilterInput, IdFilter, IntFilter, StringFilter, TimeFilter, has_label};
 use crate::id::Kind;
+use crate::pagination::KeyKind;
 use crate::pagination::{KeyFn, KeyValue, Sort};
 use async_graphql::{Enum, InputObject};
 use entities::conversation::{Column as C, Entity, Model};
@@ -108,14 +109,14 @@ pub struct ConversationOrder {
 impl ConversationOrder {
     pub fn sort(self) -> Sort<Entity> {
         use ConversationOrderField as F;
-        let (name, col, time, key): (_, _, _, KeyFn<Model>) = match self.field {
+        let (name, col, kind, key): (_, _, _, KeyFn<Model>) = match self.field {
             F::LastActivityAt => {
-                ("lastActivityAt", C::LastActivityAt, true, |m| (KeyValue::time(m.last_activity_at), m.id))
+                ("lastActivityAt", C::LastActivityAt, KeyKind::Time, |m| (KeyValue::time(m.last_activity_at), m.id))
             }
-            F::CreatedAt => ("createdAt", C::CreatedAt, true, |m| (KeyValue::time(m.created_at), m.id)),
-            F::UpdatedAt => ("updatedAt", C::UpdatedAt, true, |m| (KeyValue::time(m.updated_at), m.id)),
-            F::Number => ("number", C::Number, false, |m| (KeyValue::Int(m.number), m.id)),
+            F::CreatedAt => ("createdAt", C::CreatedAt, KeyKind::Time, |m| (KeyValue::time(m.created_at), m.id)),
+            F::UpdatedAt => ("updatedAt", C::UpdatedAt, KeyKind::Time, |m| (KeyValue::time(m.updated_at), m.id)),
+            F::Number => ("number", C::Number, KeyKind::Int, |m| (KeyValue::Int(m.number), m.id)),
         };
-        Sort { name, col, id: C::Id, desc: self.direction.desc(), time, key }
+        Sort { name, col, id: C::Id, desc: self.direction.desc(), kind, key }
     }
 }

@@ -103,26 +103,20 @@ impl ConversationMutation {
     async fn set_typing(&self, ctx: &Context<'_>, input: SetTypingInput) -> ApiResult<SetTypingPayload> {
         let (db, viewer) = (ctx.db()?, ctx.viewer()?);
         let conversation_id = id::decode(Kind::Conversation, &input.conversation_id, "conversationId")?;
-        let found = crate::lists::loaders(ctx)?.conversation().load_one(conversation_id).await?;
-        if found.is_none() {
+        let Some(conv) = crate::lists::loaders(ctx)?.conversation().load_one(conversation_id).await? else {
             return Err(ApiError::NotFound("conversation".into()));
-        }
+        };
         let sender_id = input
             .sender_id
             .zip(crate::messages::sender_kind_id(input.sender_kind))
             .map(|(id, kind)| id::decode(kind, &id, "senderId"))
             .transpose()?;
         let kind = entities::enums::SenderKind::from(input.sender_kind);
-        let typing = Typing {
-            workspace_id: viewer.workspace_id,
-            conversation_id,
-            sender_kind: serde_json::to_value(kind)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default(),
-            sender_id,
-            on: input.on,
-        };
+        // The same sender rules as a message: an agent or bot of this workspace, the conversation's own contact.
+        let sender_id =
+            crate::messages::service::resolve_sender(db, viewer, conv.contact_id, conv.bot_id, kind, sender_id).await?;
+        let typing =
+            Typing { workspace_id: viewer.workspace_id, conversation_id, sender_kind: kind, sender_id, on: input.on };
         if let Ok(bus) = ctx.data::<EventBus>() {
             bus.typing(db, typing).await;
         }

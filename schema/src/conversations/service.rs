@@ -74,7 +74,9 @@ pub async fn start(
             if let Some(replay) = replayed_start(db, viewer, &new, &msg).await? {
                 return Ok(replay);
             }
-            let sender = messages::resolve_sender(db, viewer, new.contact_id, new.bot_id, &msg).await?;
+            let sender =
+                messages::resolve_sender(db, viewer, new.contact_id, new.bot_id, msg.sender_kind, msg.sender_id)
+                    .await?;
             Some((msg, sender))
         }
         None => None,

@@ -43,7 +43,7 @@ pub enum Envelope {
 pub struct Typing {
     pub workspace_id: Uuid,
     pub conversation_id: Uuid,
-    pub sender_kind: String,
+    pub sender_kind: entities::enums::SenderKind,
     pub sender_id: Option<Uuid>,
     pub on: bool,
 }

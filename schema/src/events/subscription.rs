@@ -122,10 +122,12 @@ async fn backlog(
     q.all(db).await
 }
 
+/// Someone typing, or having stopped. Ids are global ids, as everywhere else.
 #[derive(SimpleObject)]
 pub struct TypingEvent {
     pub conversation_id: ID,
-    pub sender_kind: String,
+    pub sender_kind: crate::enums::SenderKind,
+    /// The contact, agent or bot typing (null for SYSTEM).
     pub sender_id: Option<ID>,
     pub on: bool,
 }
@@ -206,8 +208,10 @@ impl EventSubscription {
             Envelope::Typing(t) if t.workspace_id == viewer.workspace_id && t.conversation_id == id => {
                 Some(TypingEvent {
                     conversation_id: conversation_id.clone(),
-                    sender_kind: t.sender_kind.to_uppercase(),
-                    sender_id: t.sender_id.map(|s| ID(s.to_string())),
+                    sender_kind: t.sender_kind.into(),
+                    sender_id: crate::messages::sender_kind_id(t.sender_kind.into())
+                        .zip(t.sender_id)
+                        .map(|(kind, id)| crate::id::encode(kind, id)),
                     on: t.on,
                 })
             }

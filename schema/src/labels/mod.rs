@@ -9,6 +9,7 @@ use crate::filter::{FilterCtx, FilterInput, StringFilter};
 use crate::id::{self, Kind};
 use crate::lists::{condition, loaders, top_list};
 use crate::loaders::LabelJoin;
+use crate::pagination::KeyKind;
 use crate::pagination::{Conn, KeyValue, PageArgs, Sort};
 use async_graphql::{Context, ID, InputObject, Object};
 use chrono::{DateTime, Utc};
@@ -89,7 +90,7 @@ impl LabelQuery {
             col: C::Name,
             id: C::Id,
             desc: false,
-            time: false,
+            kind: KeyKind::Text,
             key: |m| (KeyValue::Text(m.name.clone()), m.id),
         };
         top_list(ctx, cond, sort, PageArgs::new(first, after, last, before), Label::from).await

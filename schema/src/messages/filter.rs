@@ -4,6 +4,7 @@ use crate::enums::{Channel, MessageKind, MessageStatus, OrderDirection, SenderKi
 use crate::error::ApiResult;
 use crate::filter::{EnumFilter, FilterCtx, FilterInput, IdFilter, StringFilter, TimeFilter};
 use crate::id::Kind;
+use crate::pagination::KeyKind;
 use crate::pagination::{KeyFn, KeyValue, Sort};
 use async_graphql::{Enum, InputObject};
 use entities::message::{Column as C, Entity, Model};
@@ -88,10 +89,12 @@ impl MessageOrder {
     }
 
     pub fn sort(self) -> Sort<Entity> {
-        let (name, col, time, key): (_, _, _, KeyFn<Model>) = match self.field {
-            MessageOrderField::CreatedAt => ("createdAt", C::CreatedAt, true, |m| (KeyValue::time(m.created_at), m.id)),
-            MessageOrderField::Seq => ("seq", C::Seq, false, |m| (KeyValue::Int(m.seq), m.id)),
+        let (name, col, kind, key): (_, _, _, KeyFn<Model>) = match self.field {
+            MessageOrderField::CreatedAt => {
+                ("createdAt", C::CreatedAt, KeyKind::Time, |m| (KeyValue::time(m.created_at), m.id))
+            }
+            MessageOrderField::Seq => ("seq", C::Seq, KeyKind::Int, |m| (KeyValue::Int(m.seq), m.id)),
         };
-        Sort { name, col, id: C::Id, desc: self.direction.desc(), time, key }
+        Sort { name, col, id: C::Id, desc: self.direction.desc(), kind, key }
     }
 }

@@ -142,24 +142,25 @@ pub async fn resolve_sender<C: ConnectionTrait>(
     viewer: &Viewer,
     contact_id: Uuid,
     bot_id: Option<Uuid>,
-    new: &NewMessage,
+    kind: SenderKind,
+    sender_id: Option<Uuid>,
 ) -> ApiResult<Option<Uuid>> {
-    match new.sender_kind {
+    match kind {
         SenderKind::System => Ok(None),
-        SenderKind::Contact => match new.sender_id {
+        SenderKind::Contact => match sender_id {
             None => Ok(Some(contact_id)),
             Some(id) if id == contact_id => Ok(Some(id)),
             Some(_) => Err(ApiError::bad_input("senderId", "a contact can only write in their own conversations")),
         },
         SenderKind::Bot => {
-            let Some(id) = new.sender_id.or(bot_id) else {
+            let Some(id) = sender_id.or(bot_id) else {
                 return Err(ApiError::bad_input("senderId", "this conversation has no bot: name the sending bot"));
             };
             let found = scoped::<bot::Entity>(viewer).filter(bot::Column::Id.eq(id)).one(db).await?;
             found.map(|b| Some(b.id)).ok_or_else(|| ApiError::NotFound("bot".into()))
         }
         SenderKind::Agent => {
-            let Some(id) = new.sender_id else {
+            let Some(id) = sender_id else {
                 return Err(ApiError::bad_input("senderId", "an agent message needs the agent's id"));
             };
             let found = scoped::<agent::Entity>(viewer).filter(agent::Column::Id.eq(id)).one(db).await?;
@@ -179,7 +180,7 @@ pub async fn send(db: &DatabaseConnection, viewer: &Viewer, new: NewMessage) -> 
     if let Some(message) = existing(db, viewer, &conv, &new).await? {
         return Ok(Sent { message, conversation: conv, replayed: true, events: vec![] });
     }
-    let sender_id = resolve_sender(db, viewer, conv.contact_id, conv.bot_id, &new).await?;
+    let sender_id = resolve_sender(db, viewer, conv.contact_id, conv.bot_id, new.sender_kind, new.sender_id).await?;
     match write(db, viewer, &new, sender_id).await {
         Ok(sent) => Ok(sent),
         // Lost a race with a retry of the same message: the winner's row is the answer.

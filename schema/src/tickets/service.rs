@@ -169,7 +169,7 @@ async fn comment_in(
     if let Err(e) = open_for_changes(&t) {
         return Ok(Err(e));
     }
-    let sender = match messages::resolve_sender(txn, viewer, t.contact_id, None, new).await {
+    let sender = match messages::resolve_sender(txn, viewer, t.contact_id, None, new.sender_kind, new.sender_id).await {
         Ok(sender) => sender,
         Err(ApiError::Internal) => return Err(DbErr::Custom("sender lookup failed".into())),
         Err(e) => return Ok(Err(e)),

@@ -113,3 +113,43 @@ async fn every_error_has_a_code() {
         assert!(reply.body.get("data").is_none(), "{q}: a refused document has no data");
     }
 }
+
+/// A cursor made by hand: the server's own encoding (base64url of `{"k": sort, "v": value, "id": uuid}`).
+fn forged_cursor(sort: &str, value: serde_json::Value) -> String {
+    use base64::Engine;
+    let raw = json!({ "k": sort, "v": value, "id": uuid::Uuid::nil() });
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw.to_string())
+}
+
+#[tokio::test]
+async fn forged_cursors_with_values_of_the_wrong_type_are_bad_user_input() {
+    let app = TestApp::spawn().await;
+    let conversations =
+        "query($c: String, $o: ConversationOrder) { conversations(after: $c, orderBy: $o) { nodes { id } } }";
+    let cases = [
+        // A timestamp sort with text, a float, an out-of-range number.
+        (conversations, forged_cursor("lastActivityAt", json!("yesterday")), json!(null)),
+        (conversations, forged_cursor("lastActivityAt", json!(1.5)), json!(null)),
+        (conversations, forged_cursor("lastActivityAt", json!(i64::MAX)), json!(null)),
+        // An integer sort with text.
+        (conversations, forged_cursor("number", json!("seven")), json!({ "field": "NUMBER" })),
+    ];
+    for (q, cursor, order) in cases {
+        let reply = app.post(Some("acme"), q, json!({ "c": cursor, "o": order })).await;
+        let code = reply.body["errors"][0]["extensions"]["code"].as_str().unwrap_or("<none>").to_owned();
+        assert_eq!(code, "BAD_USER_INPUT", "{cursor}: {}", reply.body);
+    }
+    // A label cursor (a text sort) with a number.
+    let reply = app
+        .post(
+            Some("acme"),
+            "query($c: String) { labels(after: $c) { nodes { id } } }",
+            json!({ "c": forged_cursor("name", json!(42)) }),
+        )
+        .await;
+    assert_eq!(reply.body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{}", reply.body);
+    // A well-formed forged cursor is fine: it is just a position.
+    let ok = forged_cursor("lastActivityAt", json!(0));
+    let reply = app.post(Some("acme"), conversations, json!({ "c": ok, "o": null })).await;
+    assert!(reply.body.get("errors").is_none(), "{}", reply.body);
+}

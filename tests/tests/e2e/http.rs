@@ -226,3 +226,25 @@ async fn graphiql_introspection_passes_the_depth_limit_that_data_queries_do_not(
         .await;
     assert_eq!(reply.body["errors"][0]["extensions"]["code"], "QUERY_TOO_COMPLEX");
 }
+
+#[tokio::test]
+async fn a_client_request_id_is_kept_only_if_short_and_plain() {
+    let app = TestApp::spawn().await;
+    let send = |id: String| {
+        app.client()
+            .post(format!("{}/graphql", app.url))
+            .header("content-type", "application/json")
+            .header("x-request-id", id)
+            .body(r#"{"query":"{ __typename }"}"#)
+            .send()
+    };
+    let echoed = |r: &reqwest::Response| r.headers()["x-request-id"].to_str().expect("ascii").to_owned();
+    let r = send("req-0195f3c2.7a1e:9f5e".into()).await.expect("request");
+    assert_eq!(echoed(&r), "req-0195f3c2.7a1e:9f5e");
+    for bad in ["x".repeat(8000), "a\" level=ERROR msg=\"forged".into(), "two words".into()] {
+        let r = send(bad.clone()).await.expect("request");
+        let id = echoed(&r);
+        assert_ne!(id, bad);
+        assert!(id.len() <= 64 && uuid::Uuid::parse_str(&id).is_ok(), "a fresh id replaces {bad:.20}: {id}");
+    }
+}

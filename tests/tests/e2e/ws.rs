@@ -246,3 +246,59 @@ async fn a_slow_subscriber_is_cut_off_without_holding_back_the_others() {
     assert!(error["message"].as_str().is_some_and(|m| m.contains("events(after")), "{error}");
     assert!(nexts < N, "the slow subscriber was cut off after {nexts} messages");
 }
+
+#[tokio::test]
+async fn typing_carries_global_ids_and_checks_the_sender() {
+    let app = TestApp::spawn().await;
+    let d = app.query("{ conversations(first: 1, filter: {status: {eq: OPEN}}) { nodes { id contact { id } } } agents(first: 1) { nodes { id } } }", json!({})).await;
+    let conv = d["conversations"]["nodes"][0].clone();
+    let agent = d["agents"]["nodes"][0]["id"].clone();
+    let foreign = app.post(Some("globex"), "{ agents(first: 1) { nodes { id } } }", json!({})).await.body["data"]["agents"]["nodes"][0]["id"].clone();
+    let set = "mutation($i: SetTypingInput!) { setTyping(input: $i) { ok } }";
+    let mut ws = Ws::connect(&app).await;
+    ws.subscribe(
+        "t",
+        "subscription($c: ID!) { typing(conversationId: $c) { conversationId senderKind senderId on } }",
+        json!({ "c": conv["id"] }),
+    )
+    .await;
+
+    // Typing is ephemeral (no replay): repeat until the subscription is live.
+    let agent_typing =
+        json!({ "i": { "conversationId": conv["id"], "senderKind": "AGENT", "senderId": agent, "on": true } });
+    let first = loop {
+        app.query(set, agent_typing.clone()).await;
+        match tokio::time::timeout(Duration::from_millis(300), ws.recv()).await {
+            Ok(msg) => break msg,
+            Err(_) => continue,
+        }
+    };
+    assert_eq!(
+        first["payload"]["data"]["typing"],
+        json!({ "conversationId": conv["id"], "senderKind": "AGENT", "senderId": agent, "on": true })
+    );
+
+    // Refused senders: another workspace's agent, a contact other than the conversation's, an unknown kind of id.
+    for sender in
+        [json!({ "senderKind": "AGENT", "senderId": foreign }), json!({ "senderKind": "CONTACT", "senderId": agent })]
+    {
+        let mut input = json!({ "conversationId": conv["id"], "on": true });
+        input.as_object_mut().expect("object").extend(sender.as_object().expect("object").clone());
+        let (code, _) = app.error(set, json!({ "i": input })).await;
+        assert!(code == "NOT_FOUND" || code == "BAD_USER_INPUT", "{code}");
+    }
+    // The contact, without an id: the conversation's own contact, by global id. Nothing refused came before it.
+    app.query(set, json!({ "i": { "conversationId": conv["id"], "senderKind": "CONTACT", "on": false } })).await;
+    let agent_event = first["payload"]["data"]["typing"].clone();
+    let next = loop {
+        let msg = ws.recv().await;
+        let event = msg["payload"]["data"]["typing"].clone();
+        if event != agent_event {
+            break event; // (late repeats of the first event are skipped; a refused sender's would not be)
+        }
+    };
+    assert_eq!(
+        next,
+        json!({ "conversationId": conv["id"], "senderKind": "CONTACT", "senderId": conv["contact"]["id"], "on": false })
+    );
+}
