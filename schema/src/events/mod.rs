@@ -37,6 +37,9 @@ pub enum Envelope {
     },
     /// Ephemeral: not stored, not replayed.
     Typing(Typing),
+    /// This instance could not deliver some stored events (their rows could not be loaded): every live stream
+    /// ends with an error telling the client to resume with `events(after:)`, rather than silently skip them.
+    Interrupted,
 }
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -76,11 +79,26 @@ impl EventBus {
             return;
         }
         if self.notify {
+            // A wake-up for every instance's listener, which reads the outbox itself (see `listener`).
             let ids: Vec<String> = events.iter().map(|e| e.id.to_string()).collect();
             notify(db, &format!("e:{}", ids.join(","))).await;
-        } else {
-            self.deliver(db, events.to_vec()).await;
+            return;
         }
+        // In-process (SQLite): deliver now, retrying a failed load briefly; never deliver without the subjects.
+        for pause_ms in [0, 50, 250, 1000] {
+            tokio::time::sleep(std::time::Duration::from_millis(pause_ms)).await;
+            match self.deliver(db, events.to_vec()).await {
+                Ok(()) => return,
+                Err(e) => tracing::warn!(error = %e, "loading the subjects of committed events failed; retrying"),
+            }
+        }
+        tracing::error!(events = events.len(), "could not deliver committed events; ending live streams");
+        self.interrupt();
+    }
+
+    /// Ends every live stream of this instance with a "resume with `events(after:)`" error.
+    pub(crate) fn interrupt(&self) {
+        let _ = self.tx.send(Arc::new(Envelope::Interrupted));
     }
 
     /// Publishes a typing signal (never stored).
@@ -94,15 +112,11 @@ impl EventBus {
         }
     }
 
-    /// Loads what the events are about (one query per kind) and sends them to this instance's subscribers.
-    pub(crate) async fn deliver(&self, db: &DatabaseConnection, events: Vec<event::Model>) {
-        let subjects = match load_subjects(db, &events).await {
-            Ok(found) => found,
-            Err(e) => {
-                tracing::error!(error = %e, "loading event subjects failed; delivering the events without them");
-                Subjects::default()
-            }
-        };
+    /// Loads what the events are about (one query per kind) and sends them to this instance's subscribers. On
+    /// a failed load nothing is sent: the caller retries (an event without its subject would be dropped by the
+    /// streams that need it).
+    pub(crate) async fn deliver(&self, db: &DatabaseConnection, events: Vec<event::Model>) -> Result<(), DbErr> {
+        let subjects = load_subjects(db, &events).await?;
         for event in events {
             let message = event.message_id.and_then(|id| subjects.messages.get(&id).cloned());
             let conversation = event.conversation_id.and_then(|id| subjects.conversations.get(&id).cloned());
@@ -110,6 +124,7 @@ impl EventBus {
             // No receivers is fine: nobody is listening on this instance.
             let _ = self.tx.send(Arc::new(Envelope::Stored { event, message, conversation, ticket }));
         }
+        Ok(())
     }
 
     pub(crate) fn send_typing(&self, t: Typing) {
@@ -166,8 +181,8 @@ async fn notify(db: &DatabaseConnection, payload: &str) {
         [CHANNEL.into(), payload.into()],
     );
     if let Err(e) = db.execute_raw(stmt).await {
-        // The events are stored: subscribers that resume with a cursor still get them.
-        tracing::error!(error = %e, "NOTIFY failed; live subscribers miss these events until they resume");
+        // The events are stored: every instance's listener finds them on its next outbox scan (within a second).
+        tracing::warn!(error = %e, "NOTIFY failed; listeners will pick the events up from the outbox");
     }
 }
 

@@ -26,6 +26,15 @@ fn lagged() -> async_graphql::Error {
     .into()
 }
 
+/// The error every live stream of an instance gets when it could not deliver some events; the stream then ends.
+fn interrupted() -> async_graphql::Error {
+    ApiError::Conflict(
+        "live delivery was interrupted on this server: resume with `events(after: <the last cursor you received>)`"
+            .into(),
+    )
+    .into()
+}
+
 /// Turns the broadcast into one subscriber's stream: `pick` filters and maps each envelope.
 pub fn live<T, F>(rx: Receiver<Arc<Envelope>>, pick: F) -> impl Stream<Item = async_graphql::Result<T>>
 where
@@ -36,6 +45,7 @@ where
         let (mut rx, mut pick) = state?;
         loop {
             match rx.recv().await {
+                Ok(env) if matches!(*env, Envelope::Interrupted) => return Some((Err(interrupted()), None)),
                 Ok(env) => {
                     if let Some(item) = pick(&env) {
                         return Some((Ok(item), Some((rx, pick))));

@@ -5,6 +5,7 @@ mod harness;
 
 mod atomic;
 mod connections;
+mod delivery;
 mod directory;
 mod errors;
 mod filters;
