@@ -97,9 +97,9 @@ async fn deliver(db: DatabaseConnection, bus: EventBus, mut rx: mpsc::Receiver<(
         }
     }
     loop {
-        match tokio::time::timeout(TICK, rx.recv()).await {
-            Ok(None) => return,
-            Ok(Some(())) | Err(_) => {}
+        // A wake-up, or the tick; `None`: the listener is gone (the process is ending).
+        if let Ok(None) = tokio::time::timeout(TICK, rx.recv()).await {
+            return;
         }
         loop {
             match pass(&db, &bus, &mut pos).await {
