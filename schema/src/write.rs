@@ -5,6 +5,7 @@
 use crate::context::Viewer;
 use crate::error::{ApiError, ApiResult};
 use crate::events::outbox::{self, Subject};
+use crate::events::types::EventType;
 use crate::scope::Tenanted;
 use entities::event;
 use sea_orm::sea_query::{Expr, Func};
@@ -18,7 +19,7 @@ use uuid::Uuid;
 /// A decided change: the row with its changed fields set, and the events that describe it.
 pub struct Change<A> {
     pub row: A,
-    pub events: Vec<(&'static str, Value)>,
+    pub events: Vec<(EventType, Value)>,
 }
 
 impl<A> Change<A> {
@@ -26,7 +27,7 @@ impl<A> Change<A> {
         Self { row, events: vec![] }
     }
 
-    pub fn event(mut self, event_type: &'static str, payload: Value) -> Self {
+    pub fn event(mut self, event_type: EventType, payload: Value) -> Self {
         self.events.push((event_type, payload));
         self
     }
@@ -60,7 +61,7 @@ pub async fn append_all<C: ConnectionTrait>(
     txn: &C,
     viewer: &Viewer,
     subject: Subject,
-    events: Vec<(&'static str, Value)>,
+    events: Vec<(EventType, Value)>,
 ) -> Result<Vec<event::Model>, DbErr> {
     let mut stored = Vec::with_capacity(events.len());
     for (event_type, payload) in events {

@@ -5,6 +5,7 @@ use crate::context::ContextExt;
 use crate::error::{ApiError, ApiResult};
 use crate::events::outbox::Subject;
 use crate::events::publish;
+use crate::events::types::EventType;
 use crate::id::{self, Kind};
 use crate::write::{self, Change, json_object, required_text};
 use async_graphql::{Context, ID, InputObject, Json, MaybeUndefined, Object, SimpleObject};
@@ -70,7 +71,7 @@ async fn set_status(ctx: &Context<'_>, id: &ID, to: BotStatus, from: &[BotStatus
         row.status = Set(to);
         row.updated_at = Set(entities::now());
         let payload = json!({ "botId": id::encode(Kind::Bot, b.id), "status": write::from_to(b.status, to) });
-        Ok(Some(Change::new(row).event("bot.updated", payload)))
+        Ok(Some(Change::new(row).event(EventType::BotUpdated, payload)))
     })
     .await?;
     publish(ctx, &edited.events).await?;
@@ -133,7 +134,7 @@ impl BotMutation {
             }
             row.updated_at = Set(entities::now());
             let payload = json!({ "botId": id::encode(Kind::Bot, b.id), "fields": changed });
-            Ok(Some(Change::new(row).event("bot.updated", payload)))
+            Ok(Some(Change::new(row).event(EventType::BotUpdated, payload)))
         })
         .await?;
         publish(ctx, &edited.events).await?;

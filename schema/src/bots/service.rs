@@ -3,6 +3,7 @@
 use crate::context::Viewer;
 use crate::error::{ApiError, ApiResult};
 use crate::events::outbox::Subject;
+use crate::events::types::EventType;
 use crate::id::{self, Kind};
 use crate::write::{self, append_all};
 use entities::enums::{BotStatus, ConversationStatus, HandledBy};
@@ -35,7 +36,7 @@ pub async fn create(
         .insert(&txn)
         .await?;
         let payload = json!({ "botId": id::encode(Kind::Bot, bot.id) });
-        let events = append_all(&txn, viewer, Subject::default(), vec![("bot.created", payload)]).await?;
+        let events = append_all(&txn, viewer, Subject::default(), vec![(EventType::BotCreated, payload)]).await?;
         Ok((bot, events))
     }
     .await;
@@ -96,10 +97,10 @@ pub async fn delete(db: &DatabaseConnection, viewer: &Viewer, id: Uuid) -> ApiRe
             let to = if *status == ConversationStatus::Pending { ConversationStatus::Open } else { *status };
             let payload = json!({ "reason": "bot deleted", "status": write::from_to(status, to) });
             let subject = Subject { conversation: Some(*conversation), ..Default::default() };
-            events.extend(append_all(&txn, viewer, subject, vec![("conversation.handoff", payload)]).await?);
+            events.extend(append_all(&txn, viewer, subject, vec![(EventType::ConversationHandoff, payload)]).await?);
         }
         let payload = json!({ "botId": id::encode(Kind::Bot, id), "handedToHumans": unresolved.len() });
-        events.extend(append_all(&txn, viewer, Subject::default(), vec![("bot.deleted", payload)]).await?);
+        events.extend(append_all(&txn, viewer, Subject::default(), vec![(EventType::BotDeleted, payload)]).await?);
         Ok((unresolved.len() as u64, events))
     }
     .await;

@@ -4,6 +4,7 @@
 use crate::context::Viewer;
 use crate::error::{ApiError, ApiResult};
 use crate::events::outbox::Subject;
+use crate::events::types::EventType;
 use crate::scope::scoped;
 use crate::write::{self, Change, Edited, append_all, is_unique_violation, merge, optional_text};
 use entities::{contact, event};
@@ -158,7 +159,7 @@ pub async fn create(
         .insert(&txn)
         .await
         .map_err(conflict_on_race)?;
-        let events = append_all(&txn, viewer, subject(&row), vec![("contact.created", json!({}))]).await?;
+        let events = append_all(&txn, viewer, subject(&row), vec![(EventType::ContactCreated, json!({}))]).await?;
         Ok((row, events))
     }
     .await;
@@ -182,7 +183,7 @@ pub async fn update(
             return Ok(None);
         }
         row.updated_at = Set(entities::now());
-        Ok(Some(Change::new(row).event("contact.updated", json!({ "fields": changed }))))
+        Ok(Some(Change::new(row).event(EventType::ContactUpdated, json!({ "fields": changed }))))
     })
     .await
 }
@@ -240,7 +241,7 @@ pub async fn erase(db: &DatabaseConnection, viewer: &Viewer, id: Uuid) -> ApiRes
         row.last_seen_at = Set(None);
         row.deleted_at = Set(Some(now));
         row.updated_at = Set(now);
-        Ok(Some(Change::new(row).event("contact.deleted", json!({}))))
+        Ok(Some(Change::new(row).event(EventType::ContactDeleted, json!({}))))
     })
     .await
 }

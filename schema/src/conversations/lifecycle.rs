@@ -6,6 +6,7 @@ use crate::context::ContextExt;
 use crate::enums::{ConversationStatus, Priority};
 use crate::error::{ApiError, ApiResult};
 use crate::events::outbox::Subject;
+use crate::events::types::EventType;
 use crate::id::{self, Kind};
 use crate::scope::scoped;
 use crate::write::{self, Change, Edited, enum_name, from_to};
@@ -176,7 +177,7 @@ impl ConversationLifecycleMutation {
                 if let Some(s) = change_status {
                     payload["status"] = from_to(c.status, s);
                 }
-                Ok(Some(Change::new(row).event("conversation.assigned", payload)))
+                Ok(Some(Change::new(row).event(EventType::ConversationAssigned, payload)))
             }),
         )
         .await
@@ -218,7 +219,7 @@ impl ConversationLifecycleMutation {
                     "status": from_to(c.status, to),
                     "assignee": agent_gid(agent.or(c.assignee_agent_id)),
                 });
-                Ok(Some(Change::new(row).event("conversation.handoff", payload)))
+                Ok(Some(Change::new(row).event(EventType::ConversationHandoff, payload)))
             }),
         )
         .await
@@ -276,7 +277,7 @@ impl ConversationLifecycleMutation {
                 if let Some(t) = until {
                     payload["snoozedUntil"] = json!(t);
                 }
-                Ok(Some(Change::new(row).event("conversation.status_changed", payload)))
+                Ok(Some(Change::new(row).event(EventType::ConversationStatusChanged, payload)))
             }),
         )
         .await
@@ -300,7 +301,7 @@ impl ConversationLifecycleMutation {
                 row.priority = Set(to);
                 row.updated_at = Set(entities::now());
                 let payload = json!({ "fields": ["priority"], "priority": from_to(c.priority, to) });
-                Ok(Some(Change::new(row).event("conversation.updated", payload)))
+                Ok(Some(Change::new(row).event(EventType::ConversationUpdated, payload)))
             }),
         )
         .await
@@ -351,7 +352,8 @@ impl ConversationLifecycleMutation {
             let model = sea_orm::ActiveModelTrait::update(row, &txn).await?;
             let side = if input.side == ReadSide::Contact { "contact" } else { "agent" };
             let payload = json!({ "side": side, "upTo": up_to, "messagesRead": read });
-            let events = write::append_all(&txn, viewer, subject(&model), vec![("conversation.read", payload)]).await?;
+            let events =
+                write::append_all(&txn, viewer, subject(&model), vec![(EventType::ConversationRead, payload)]).await?;
             Ok((model, events, read))
         }
         .await;

@@ -5,6 +5,7 @@
 use crate::context::Viewer;
 use crate::error::{ApiError, ApiResult};
 use crate::events::outbox::{self, Subject};
+use crate::events::types::EventType;
 use crate::messages::service::{self as messages, NewMessage};
 use crate::scope::scoped;
 use entities::enums::{BotStatus, Channel, ConversationStatus, HandledBy, Priority};
@@ -173,6 +174,7 @@ pub async fn insert_in<C: ConnectionTrait>(
     .await?;
     let subject = Subject { conversation: Some(row.id), contact: Some(row.contact_id), ..Default::default() };
     let event =
-        outbox::append(txn, viewer.workspace_id, "conversation.created", subject, serde_json::json!({})).await?;
+        outbox::append(txn, viewer.workspace_id, EventType::ConversationCreated, subject, serde_json::json!({}))
+            .await?;
     Ok((row, event))
 }

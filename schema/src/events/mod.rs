@@ -9,6 +9,7 @@
 pub mod listener;
 pub mod outbox;
 pub mod subscription;
+pub mod types;
 pub mod updates;
 
 use entities::{conversation, event, message, ticket};

@@ -1,5 +1,6 @@
 //! Appending events in the writer's transaction.
 
+use super::types::EventType;
 use entities::event;
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, NotSet, Set};
 use uuid::Uuid;
@@ -17,14 +18,14 @@ pub struct Subject {
 pub async fn append<C: ConnectionTrait>(
     db: &C,
     workspace_id: Uuid,
-    event_type: &str,
+    event_type: EventType,
     subject: Subject,
     payload: serde_json::Value,
 ) -> Result<event::Model, DbErr> {
     event::ActiveModel {
         id: NotSet,
         workspace_id: Set(workspace_id),
-        event_type: Set(event_type.to_owned()),
+        event_type: Set(event_type.as_str().to_owned()),
         conversation_id: Set(subject.conversation),
         message_id: Set(subject.message),
         ticket_id: Set(subject.ticket),

@@ -6,6 +6,7 @@ use super::{Envelope, EventBus};
 use crate::context::ContextExt;
 use crate::conversations::Conversation;
 use crate::error::{ApiError, ApiResult};
+use crate::events::types::EventType;
 use crate::messages::Message;
 use async_graphql::{Context, ID, Json, Object, SimpleObject, Subscription};
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
@@ -67,10 +68,9 @@ impl Event {
     async fn cursor(&self) -> String {
         encode_cursor(self.0.id)
     }
-    /// One of `message.created`, `message.updated`, `conversation.created`, `conversation.updated`,
-    /// `conversation.assigned`, `conversation.handoff`, `conversation.status_changed`, `conversation.read`,
-    /// `ticket.created`, `ticket.updated`, `contact.created`, `contact.updated`, `contact.deleted`, `bot.created`,
-    /// `bot.updated`, `bot.deleted`. `payload` says what changed (`{"from": …, "to": …}` pairs, `fields`).
+    /// The event type's wire name, as webhooks will carry it: `message.created`, `conversation.status_changed`,
+    /// … (the `EventType` enum lists them all: `MESSAGE_CREATED` is `message.created`). `payload` says what
+    /// changed (`{"from": …, "to": …}` pairs, `fields`).
     async fn r#type(&self) -> &str {
         &self.0.event_type
     }
@@ -119,7 +119,7 @@ async fn backlog(
     db: &DatabaseConnection,
     workspace: Uuid,
     after: i64,
-    types: &Option<Vec<String>>,
+    types: &Option<Vec<EventType>>,
 ) -> Result<Vec<event::Model>, sea_orm::DbErr> {
     let mut q = event::Entity::find()
         .filter(event::Column::WorkspaceId.eq(workspace))
@@ -127,7 +127,7 @@ async fn backlog(
         .order_by_asc(event::Column::Id)
         .limit(REPLAY_PAGE);
     if let Some(types) = types {
-        q = q.filter(event::Column::EventType.is_in(types.iter().map(String::as_str)));
+        q = q.filter(event::Column::EventType.is_in(types.iter().map(|t| t.as_str())));
     }
     q.all(db).await
 }
@@ -153,7 +153,7 @@ impl EventSubscription {
         &self,
         ctx: &Context<'_>,
         after: Option<String>,
-        types: Option<Vec<String>>,
+        types: Option<Vec<EventType>>,
     ) -> Result<impl Stream<Item = async_graphql::Result<Event>> + use<>, ApiError> {
         let (db, viewer, bus) =
             (ctx.db()?.clone(), ctx.viewer()?.clone(), ctx.data::<EventBus>().map_err(|_| ApiError::Internal)?);
@@ -196,7 +196,7 @@ impl EventSubscription {
             Envelope::Stored { event, .. }
                 if event.workspace_id == ws
                     && event.id > last_replayed.load(std::sync::atomic::Ordering::Relaxed)
-                    && types.as_ref().is_none_or(|t| t.iter().any(|x| x == &event.event_type)) =>
+                    && types.as_ref().is_none_or(|t| t.iter().any(|x| x.as_str() == event.event_type)) =>
             {
                 Some(Event(event.clone()))
             }
@@ -245,7 +245,7 @@ impl EventSubscription {
         let bus = ctx.data::<EventBus>().map_err(|_| ApiError::Internal)?;
         Ok(live(bus.subscribe(), move |env| match env {
             Envelope::Stored { event, message: Some(m), conversation, .. }
-                if event.event_type == "message.created"
+                if event.event_type == EventType::MessageCreated.as_str()
                     && event.workspace_id == viewer.workspace_id
                     && conv.is_none_or(|c| m.conversation_id == c)
                     && bot.is_none_or(|b| conversation.as_ref().is_some_and(|c| c.bot_id == Some(b))) =>

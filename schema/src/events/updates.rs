@@ -8,6 +8,7 @@ use crate::context::ContextExt;
 use crate::conversations::Conversation;
 use crate::enums::{ConversationStatus, HandledBy, Priority, TicketStatus};
 use crate::error::{ApiError, ApiResult};
+use crate::events::types::EventType;
 use crate::id::{self, Kind};
 use crate::tickets::Ticket;
 use async_graphql::{Context, ID, InputObject, Subscription};
@@ -75,7 +76,8 @@ impl UpdateSubscription {
         Ok(live(bus.subscribe(), move |env| match env {
             Envelope::Stored { event, conversation: Some(c), .. }
                 if event.workspace_id == ws
-                    && (event.event_type.starts_with("conversation.") || event.event_type == "message.created")
+                    && EventType::parse(&event.event_type)
+                        .is_some_and(|t| t.is_conversation() || t == EventType::MessageCreated)
                     && only.as_ref().is_none_or(|o| o.contains(&c.id))
                     && statuses.as_ref().is_none_or(|s| s.contains(&c.status))
                     && assignee.is_none_or(|a| c.assignee_agent_id == Some(a))
@@ -108,7 +110,7 @@ impl UpdateSubscription {
         Ok(live(bus.subscribe(), move |env| match env {
             Envelope::Stored { event, ticket: Some(t), .. }
                 if event.workspace_id == ws
-                    && event.event_type.starts_with("ticket.")
+                    && EventType::parse(&event.event_type).is_some_and(EventType::is_ticket)
                     && only.as_ref().is_none_or(|o| o.contains(&t.id))
                     && statuses.as_ref().is_none_or(|s| s.contains(&t.status))
                     && priorities.as_ref().is_none_or(|p| p.contains(&t.priority))

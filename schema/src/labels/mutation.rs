@@ -4,6 +4,7 @@ use super::Label;
 use crate::context::{ContextExt, Viewer};
 use crate::error::{ApiError, ApiResult};
 use crate::events::outbox::Subject;
+use crate::events::types::EventType;
 use crate::id::{self, Kind};
 use crate::loaders::LabelJoin;
 use crate::node::Node;
@@ -38,21 +39,21 @@ pub struct LabelsPayload {
 }
 
 /// The owner's join table, and the event type and subject its changes are reported with.
-fn labelable(gid: &ID) -> ApiResult<(LabelJoin, Uuid, &'static str, Subject)> {
+fn labelable(gid: &ID) -> ApiResult<(LabelJoin, Uuid, EventType, Subject)> {
     let bad = || ApiError::bad_input("labelableId", "expected a Conversation, Contact or Ticket id");
     let (kind, uuid) = id::decode_any(gid).map_err(|_| bad())?;
     Ok(match kind {
         Kind::Conversation => (
             LabelJoin::Conversation,
             uuid,
-            "conversation.updated",
+            EventType::ConversationUpdated,
             Subject { conversation: Some(uuid), ..Default::default() },
         ),
         Kind::Contact => {
-            (LabelJoin::Contact, uuid, "contact.updated", Subject { contact: Some(uuid), ..Default::default() })
+            (LabelJoin::Contact, uuid, EventType::ContactUpdated, Subject { contact: Some(uuid), ..Default::default() })
         }
         Kind::Ticket => {
-            (LabelJoin::Ticket, uuid, "ticket.updated", Subject { ticket: Some(uuid), ..Default::default() })
+            (LabelJoin::Ticket, uuid, EventType::TicketUpdated, Subject { ticket: Some(uuid), ..Default::default() })
         }
         _ => return Err(bad()),
     })

@@ -9,6 +9,7 @@
 use crate::context::Viewer;
 use crate::error::{ApiError, ApiResult};
 use crate::events::outbox::{self, Subject};
+use crate::events::types::EventType;
 use crate::scope::scoped;
 use crate::write::{is_unique_violation, optional_text};
 use entities::enums::{ConversationStatus, MessageKind, MessageStatus, SenderKind};
@@ -280,12 +281,15 @@ pub async fn write_in<C: ConnectionTrait>(
 
     let subject = Subject { conversation: Some(conversation.id), message: Some(message.id), ..Default::default() };
     let mut events = vec![
-        outbox::append(txn, viewer.workspace_id, "message.created", subject, serde_json::json!({ "seq": seq })).await?,
+        outbox::append(txn, viewer.workspace_id, EventType::MessageCreated, subject, serde_json::json!({ "seq": seq }))
+            .await?,
     ];
     if reopens {
         let payload = serde_json::json!({ "from": conv.status, "to": ConversationStatus::Open });
         let subject = Subject { conversation: Some(conversation.id), ..Default::default() };
-        events.push(outbox::append(txn, viewer.workspace_id, "conversation.status_changed", subject, payload).await?);
+        events.push(
+            outbox::append(txn, viewer.workspace_id, EventType::ConversationStatusChanged, subject, payload).await?,
+        );
     }
     Ok(Sent { message, conversation, replayed: false, events })
 }

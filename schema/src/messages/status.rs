@@ -8,6 +8,7 @@ use crate::context::ContextExt;
 use crate::enums::MessageStatus;
 use crate::error::{ApiError, ApiResult};
 use crate::events::outbox::Subject;
+use crate::events::types::EventType;
 use crate::id::{self, Kind};
 use crate::write::{self, Change, from_to};
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
@@ -84,7 +85,7 @@ impl MessageStatusMutation {
             if let Some(r) = &reason {
                 payload["reason"] = json!(r);
             }
-            Ok(Some(Change::new(row).event("message.updated", payload)))
+            Ok(Some(Change::new(row).event(EventType::MessageUpdated, payload)))
         })
         .await?;
         let changed = !edited.events.is_empty();

@@ -5,6 +5,7 @@ use super::service::{self, Comment, NewTicket, open_for_changes, subject};
 use crate::context::ContextExt;
 use crate::enums::{Priority, TicketStatus};
 use crate::error::{ApiError, ApiResult};
+use crate::events::types::EventType;
 use crate::id::{self, Kind};
 use crate::messages::Message;
 use crate::scope::scoped;
@@ -206,7 +207,7 @@ impl TicketMutation {
                     return Ok(None);
                 }
                 row.updated_at = Set(entities::now());
-                Ok(Some(Change::new(row).event("ticket.updated", json!({ "fields": fields }))))
+                Ok(Some(Change::new(row).event(EventType::TicketUpdated, json!({ "fields": fields }))))
             }),
         )
         .await
@@ -233,7 +234,7 @@ impl TicketMutation {
                 let gid = |a: Option<Uuid>| a.map(|a| id::encode(Kind::Agent, a));
                 let payload =
                     json!({ "fields": ["assignee"], "assignee": from_to(gid(t.assignee_agent_id), gid(agent)) });
-                Ok(Some(Change::new(row).event("ticket.updated", payload)))
+                Ok(Some(Change::new(row).event(EventType::TicketUpdated, payload)))
             }),
         )
         .await

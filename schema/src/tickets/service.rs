@@ -5,6 +5,7 @@ use crate::context::Viewer;
 use crate::conversations::service::{self as conversations, NewConversation};
 use crate::error::{ApiError, ApiResult};
 use crate::events::outbox::Subject;
+use crate::events::types::EventType;
 use crate::id::{self, Kind};
 use crate::messages::service::{self as messages, NewMessage, Sent};
 use crate::write::{self, Change, Edited, append_all, from_to};
@@ -57,7 +58,7 @@ async fn insert(db: &DatabaseConnection, viewer: &Viewer, new: &NewTicket) -> Re
         }
         .insert(&txn)
         .await?;
-        let events = append_all(&txn, viewer, subject(&model), vec![("ticket.created", json!({}))]).await?;
+        let events = append_all(&txn, viewer, subject(&model), vec![(EventType::TicketCreated, json!({}))]).await?;
         Ok(Edited { model, events })
     }
     .await;
@@ -87,7 +88,7 @@ pub fn set_status(t: &ticket::Model, to: S) -> ApiResult<Option<Change<ticket::A
         _ => row.resolved_at = Set(None),
     }
     row.updated_at = Set(now);
-    Ok(Some(Change::new(row).event("ticket.updated", payload)))
+    Ok(Some(Change::new(row).event(EventType::TicketUpdated, payload)))
 }
 
 /// Refuses changes to a closed ticket.
@@ -197,7 +198,7 @@ async fn comment_in(
             row.conversation_id = Set(Some(conv.id));
             row.updated_at = Set(entities::now());
             let linked = row.update(txn).await?;
-            let change = vec![("ticket.updated", json!({ "fields": ["conversation"] }))];
+            let change = vec![(EventType::TicketUpdated, json!({ "fields": ["conversation"] }))];
             events.extend(append_all(txn, viewer, subject(&linked), change).await?);
             (conv.id, linked)
         }
@@ -212,7 +213,7 @@ async fn comment_in(
     }
     row.updated_at = Set(entities::now());
     let model = row.update(txn).await?;
-    events.extend(append_all(txn, viewer, subject(&model), vec![("ticket.updated", payload)]).await?);
+    events.extend(append_all(txn, viewer, subject(&model), vec![(EventType::TicketUpdated, payload)]).await?);
     Ok(Ok((Edited { model, events }, sent)))
 }
 

@@ -36,6 +36,7 @@ const VIOLATIONS: &[(&str, &str)] = &[
     ("Fragment spreads must not form cycles", "{ ...A } fragment A on Query { ...B } fragment B on Query { ...A }"),
     ("Fragment spread is possible", "{ workspace { ... on Bot { name } } }"),
     ("Values of Correct Type", "{ bots(first: \"ten\") { totalCount } }"),
+    ("Values of Correct Type (unknown event type)", "subscription { events(types: [MESSAGE_CREATD]) { cursor } }"),
     ("Input Object Field Names", "{ conversations(filter: {nope: 1}) { totalCount } }"),
     (
         "Input Object Field Uniqueness",

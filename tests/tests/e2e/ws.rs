@@ -134,7 +134,7 @@ async fn a_subscriber_receives_what_a_mutation_wrote() {
 async fn a_reconnecting_client_replays_what_it_missed() {
     let app = TestApp::spawn().await;
     let conv = a_conversation(&app).await;
-    let q = "subscription($after: String) { events(after: $after, types: [\"message.created\"]) { cursor type messageId message { content } } }";
+    let q = "subscription($after: String) { events(after: $after, types: [MESSAGE_CREATED]) { cursor type messageId message { content } } }";
     let mut ws = Ws::connect(&app).await;
     ws.subscribe("e", q, json!({ "after": null })).await;
     tokio::time::sleep(Duration::from_millis(200)).await;
