@@ -28,6 +28,9 @@ impl SpecValidator {
     /// `sdl` is the schema as served. It comes from our own types, so a failure here is a bug of ours: the
     /// message says which definition apollo-compiler refused.
     pub fn new(sdl: &str) -> Result<Self, String> {
+        // async-graphql serves `__Type.isOneOf` (the OneOf input objects RFC), which graphql-js 16.9+'s
+        // introspection query asks for with `oneOf: true`; apollo-compiler 1.x's built-in `__Type` lacks it.
+        let sdl = format!("{sdl}\nextend type __Type {{ isOneOf: Boolean }}\n");
         let schema =
             apollo_compiler::Schema::parse_and_validate(sdl, "schema.graphql").map_err(|e| e.errors.to_string())?;
         let cap = NonZeroUsize::new(CACHED_DOCUMENTS).unwrap_or(NonZeroUsize::MIN);

@@ -132,3 +132,14 @@ async fn a_failing_non_null_field_nulls_its_nearest_nullable_parent() {
     assert_eq!(err["path"], json!(["conversation", "messages"]), "{}", reply.body);
     assert_eq!(err["extensions"]["code"], "BAD_USER_INPUT");
 }
+
+#[tokio::test]
+async fn introspection_with_every_option_of_graphql_js_passes_validation() {
+    let app = TestApp::spawn().await;
+    // What graphql-js 16's getIntrospectionQuery asks for with every option on (GraphiQL, codegen, gql).
+    let doc = "{ __schema { description types { name kind isOneOf specifiedByURL \
+               fields(includeDeprecated: true) { name args(includeDeprecated: true) { name isDeprecated deprecationReason } } \
+               inputFields(includeDeprecated: true) { name isDeprecated } } directives { name isRepeatable locations } } }";
+    let data = app.query(doc, json!({})).await;
+    assert!(data["__schema"]["types"].as_array().is_some_and(|t| t.len() > 50));
+}
