@@ -1,19 +1,23 @@
 //! Start-up: open and migrate the database, load demo data when asked, bind, print where to go, serve until
-//! SIGINT/SIGTERM, then finish in-flight requests.
+//! SIGINT/SIGTERM, then close WebSockets (1001) and finish in-flight requests within `--shutdown-timeout`
+//! (crate::server).
 
 use crate::config::{DemoData, Serve};
 use crate::state::AppState;
-use crate::{db, http, seed, tenancy};
+use crate::{db, http, seed, server, tenancy};
 use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::net::TcpListener;
 
 /// Deep enough for the standard introspection query (graphql-js `getIntrospectionQuery`, as GraphiQL sends it).
 const INTROSPECTION_DEPTH: usize = 20;
+/// Longest we wait for the pool to close after the drain (a request past the deadline may still hold a connection).
+const POOL_CLOSE_TIMEOUT: Duration = Duration::from_secs(1);
 
 pub async fn serve(database_url: Option<&str>, opts: Serve) -> anyhow::Result<()> {
     let url = db::resolve_url(database_url)?;
-    let conn = db::connect(&url, opts.db_pool).await?;
+    let conn = db::connect(&url, opts.db_pool, opts.db_acquire_timeout).await?;
     db::migrate(&conn).await?;
     maybe_seed(&conn, opts.demo_data, db::is_sqlite(&url)).await?;
 
@@ -37,7 +41,10 @@ pub async fn serve(database_url: Option<&str>, opts: Serve) -> anyhow::Result<()
         db: conn.clone(),
         workspaces: tenancy::WorkspaceCache::default(),
         body_limit: opts.body_limit,
+        body_timeout: opts.body_timeout,
+        shutdown: tokio::sync::watch::Sender::new(false),
     });
+    let sockets = state.shutdown.clone();
     let listener = TcpListener::bind(opts.listen).await?;
     let addr = listener.local_addr()?;
     // stdout, on purpose: this is what a newcomer (and the test harness) reads. A closed stdout is no reason to stop.
@@ -48,8 +55,12 @@ pub async fn serve(database_url: Option<&str>, opts: Serve) -> anyhow::Result<()
         let _ = out.flush();
     }
     tracing::info!(%addr, "listening");
-    axum::serve(listener, http::router(state)).with_graceful_shutdown(shutdown_signal()).await?;
-    conn.close().await?;
+    let timeouts = server::Timeouts { header: opts.header_timeout, shutdown: opts.shutdown_timeout };
+    server::serve(listener, http::router(state), timeouts, sockets, shutdown_signal()).await;
+    match tokio::time::timeout(POOL_CLOSE_TIMEOUT, conn.close()).await {
+        Ok(closed) => closed?,
+        Err(_) => tracing::warn!("the database pool did not close in time"),
+    }
     tracing::info!("stopped");
     Ok(())
 }
@@ -84,5 +95,5 @@ async fn shutdown_signal() {
     #[cfg(not(unix))]
     let term = std::future::pending::<()>();
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
-    tracing::info!("shutting down: finishing in-flight requests");
+    tracing::info!("shutting down: closing WebSockets, finishing in-flight requests");
 }

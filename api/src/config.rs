@@ -3,6 +3,7 @@
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::net::SocketAddr;
+use std::time::Duration;
 
 #[derive(Parser, Debug)]
 #[command(name = "parlor", version, about = "Parlor: a GraphQL API for conversations, bots, contacts and tickets")]
@@ -72,6 +73,25 @@ pub struct Serve {
     #[arg(long, env = "PARLOR_DB_POOL", default_value_t = 16)]
     pub db_pool: u32,
 
+    /// Longest a request waits for a database connection (`2s`, `500ms`; a bare number is seconds). Past it the
+    /// request answers 503 `UNAVAILABLE` with `Retry-After`: with the database down, clients learn it fast.
+    #[arg(long, env = "PARLOR_DB_ACQUIRE_TIMEOUT", default_value = "2s", value_parser = parse_duration)]
+    pub db_acquire_timeout: Duration,
+
+    /// On SIGTERM/SIGINT: how long in-flight requests may take to finish (WebSockets are closed with 1001 at
+    /// once) before the process exits anyway.
+    #[arg(long, env = "PARLOR_SHUTDOWN_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
+    pub shutdown_timeout: Duration,
+
+    /// Longest a client may take to send a request's headers; slower connections are closed (slowloris).
+    #[arg(long, env = "PARLOR_HEADER_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
+    pub header_timeout: Duration,
+
+    /// Longest a client may take to send a request's body once its headers are in (larger bodies are capped by
+    /// `--body-limit`); slower answers 408.
+    #[arg(long, env = "PARLOR_BODY_TIMEOUT", default_value = "30s", value_parser = parse_duration)]
+    pub body_timeout: Duration,
+
     /// Events a live subscriber may fall behind before it is cut off (it then resumes with `events(after:)`).
     #[arg(long, env = "PARLOR_EVENT_BUFFER", default_value_t = 4096,
         value_parser = clap::value_parser!(u32).range(16..=1_000_000))]
@@ -109,3 +129,32 @@ pub enum DemoData {
 
 /// The embedded default database: a file under ./data/, created on first run.
 pub const DEFAULT_SQLITE: &str = "sqlite://data/parlor.db?mode=rwc";
+
+/// `2s`, `800ms` or a bare number of seconds (`2`, `0.5`).
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let (number, scale) = match (s.strip_suffix("ms"), s.strip_suffix('s')) {
+        (Some(ms), _) => (ms, 0.001),
+        (None, Some(secs)) => (secs, 1.0),
+        (None, None) => (s, 1.0),
+    };
+    match number.trim().parse::<f64>() {
+        Ok(n) if n.is_finite() && n >= 0.0 && n * scale <= 86_400.0 => Ok(Duration::from_secs_f64(n * scale)),
+        _ => Err(format!("`{s}` is not a duration: write e.g. `2s`, `800ms` or `2`")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_duration;
+    use std::time::Duration;
+
+    #[test]
+    fn parses_durations() {
+        assert_eq!(parse_duration("2s"), Ok(Duration::from_secs(2)));
+        assert_eq!(parse_duration("800ms"), Ok(Duration::from_millis(800)));
+        assert_eq!(parse_duration("1.5"), Ok(Duration::from_millis(1500)));
+        assert!(parse_duration("soon").is_err());
+        assert!(parse_duration("-1s").is_err());
+    }
+}

@@ -22,12 +22,17 @@ pub fn is_sqlite(url: &str) -> bool {
     url.starts_with("sqlite:")
 }
 
-pub async fn connect(url: &str, pool: u32) -> Result<DatabaseConnection, DbErr> {
+/// How long the tools (`migrate`, `seed`) wait for a connection; the server takes `--db-acquire-timeout`.
+pub const TOOL_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// `acquire` bounds both waiting for a free pooled connection and opening a new one: a request never waits
+/// longer than that for the database (then it is answered 503 `UNAVAILABLE`).
+pub async fn connect(url: &str, pool: u32, acquire: Duration) -> Result<DatabaseConnection, DbErr> {
     let mut opts = ConnectOptions::new(url.to_owned());
     opts.max_connections(pool)
         .min_connections(1)
-        .connect_timeout(Duration::from_secs(10))
-        .acquire_timeout(Duration::from_secs(10))
+        .connect_timeout(acquire)
+        .acquire_timeout(acquire)
         .sqlx_logging(false)
         .map_sqlx_sqlite_opts(|o| {
             o.journal_mode(SqliteJournalMode::Wal)

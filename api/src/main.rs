@@ -6,6 +6,7 @@ mod db;
 mod graphiql;
 mod http;
 mod seed;
+mod server;
 mod state;
 mod telemetry;
 mod tenancy;
@@ -32,13 +33,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve(config::Serve::default())) {
         Command::Serve(opts) => app::serve(url, opts).await,
         Command::Migrate => {
-            let conn = db::connect(&db::resolve_url(url)?, 2).await?;
+            let conn = db::connect(&db::resolve_url(url)?, 2, db::TOOL_ACQUIRE_TIMEOUT).await?;
             db::migrate(&conn).await?;
             println!("migrations applied");
             Ok(())
         }
         Command::Seed(opts) => {
-            let conn = db::connect(&db::resolve_url(url)?, 4).await?;
+            let conn = db::connect(&db::resolve_url(url)?, 4, db::TOOL_ACQUIRE_TIMEOUT).await?;
             db::migrate(&conn).await?;
             let started = std::time::Instant::now();
             let report = match (opts.demo, opts.scale) {

@@ -12,6 +12,11 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub workspaces: WorkspaceCache,
     pub body_limit: usize,
+    /// Longest a request body may take to arrive (`--body-timeout`).
+    pub body_timeout: std::time::Duration,
+    /// Set to `true` once the server is shutting down: every WebSocket holds a receiver, closes with 1001 when it
+    /// flips, and drops the receiver, so `closed()` on this sender says when the last socket is gone.
+    pub shutdown: tokio::sync::watch::Sender<bool>,
 }
 
 /// Headers GraphiQL starts with, so a newcomer's first query runs against the demo workspace.

@@ -1,7 +1,9 @@
 //! The one error type of the GraphQL layer. Each variant maps to one `extensions.code` of DESIGN.md §3.
 //!
 //! Resolvers return `ApiResult<T>`; database errors become `Internal` after being logged (inside the request's
-//! span, so the log line carries the request id) and never show internals to the client.
+//! span, so the log line carries the request id) and never show internals to the client. A database that cannot
+//! be reached (no connection within the pool's acquire timeout, a refused or broken connection) is `Unavailable`
+//! instead: the client should retry later, and the HTTP layer answers 503 with `Retry-After`.
 
 use async_graphql::{ErrorExtensions, ServerError};
 
@@ -25,6 +27,8 @@ pub enum ApiError {
         state: String,
     },
     QueryTooComplex(String),
+    /// The database cannot be reached right now: `UNAVAILABLE` (HTTP 503 with `Retry-After`).
+    Unavailable,
     Internal,
 }
 
@@ -37,6 +41,7 @@ impl ApiError {
             Self::BadUserInput { .. } => "BAD_USER_INPUT",
             Self::Conflict(_) | Self::InvalidTransition { .. } => "CONFLICT",
             Self::QueryTooComplex(_) => "QUERY_TOO_COMPLEX",
+            Self::Unavailable => UNAVAILABLE,
             Self::Internal => "INTERNAL",
         }
     }
@@ -47,6 +52,7 @@ impl ApiError {
             Self::Unauthenticated(m) | Self::Forbidden(m) | Self::Conflict(m) | Self::QueryTooComplex(m) => m.clone(),
             Self::NotFound(what) => format!("{what} not found"),
             Self::BadUserInput { message, .. } | Self::InvalidTransition { message, .. } => message.clone(),
+            Self::Unavailable => "the database is unavailable: retry later".to_owned(),
             Self::Internal => "internal error".to_owned(),
         }
     }
@@ -66,10 +72,35 @@ impl ApiError {
     }
 }
 
+/// The code of [`ApiError::Unavailable`], which the HTTP layer turns into 503.
+pub const UNAVAILABLE: &str = "UNAVAILABLE";
+
 impl From<sea_orm::DbErr> for ApiError {
     fn from(err: sea_orm::DbErr) -> Self {
+        if is_unavailable(&err) {
+            tracing::warn!(error = %err, "database unavailable");
+            return Self::Unavailable;
+        }
         tracing::error!(error = %err, "database error");
         Self::Internal
+    }
+}
+
+/// Whether `err` says the database could not be reached (rather than that a statement failed): no connection
+/// within the acquire timeout, a closed pool, a refused connection, or one broken under a running statement.
+pub fn is_unavailable(err: &sea_orm::DbErr) -> bool {
+    use sea_orm::sqlx::Error as Sqlx;
+    use sea_orm::{DbErr, RuntimeErr};
+    match err {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => match e.as_ref() {
+            Sqlx::PoolTimedOut | Sqlx::PoolClosed | Sqlx::Io(_) | Sqlx::WorkerCrashed => true,
+            // PostgreSQL: class 08 (connection exception), 57P01-57P03 (admin shutdown, crash shutdown, cannot
+            // connect now), 55000 on a database that no longer allows connections is caught at connect (Conn).
+            Sqlx::Database(db) => db.code().is_some_and(|c| c.starts_with("08") || c.starts_with("57P0")),
+            _ => false,
+        },
+        _ => false,
     }
 }
 

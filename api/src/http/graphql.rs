@@ -1,6 +1,8 @@
 //! `GET` and `POST /graphql`: GraphQL over HTTP, with the gaps of async-graphql-axum closed (see PROTOCOL.md):
 //! content negotiation, 4xx without `data` for refused documents, 405 for mutations over GET, 415, 413, no
 //! batches, and a code on every error. (Failed nullable fields are made `null` by the resolvers: schema::error::OrNull.)
+//! A response with an `UNAVAILABLE` error (the database cannot be reached) is 503 with `Retry-After`, its GraphQL
+//! body kept, so that load balancers and clients back off instead of reading a 200.
 
 use super::negotiate::{self, MediaType};
 use super::request::{self, Malformed};
@@ -21,6 +23,10 @@ use schema::{Loaders, TaskQueue, Viewer};
 use serde::Serialize;
 use std::sync::Arc;
 
+/// Seconds a client is told to wait (`Retry-After`) when the database is unavailable: a little more than the
+/// default acquire timeout, so that a retry does not land in the same outage window at once.
+const RETRY_AFTER_SECS: u32 = 5;
+
 pub async fn get(
     State(app): State<Arc<AppState>>,
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
@@ -28,7 +34,10 @@ pub async fn get(
     RawQuery(raw): RawQuery,
 ) -> Response {
     match upgrade {
-        Ok(ws) => return super::ws::upgrade(app.schema.clone(), on_init(&app), ws, headers).await,
+        Ok(ws) => {
+            let shutdown = app.shutdown.subscribe();
+            return super::ws::upgrade(app.schema.clone(), on_init(&app), ws, headers, shutdown).await;
+        }
         Err(rejection) if super::ws::is_upgrade(&headers) => return rejection.into_response(),
         Err(_) => {}
     }
@@ -59,10 +68,19 @@ pub async fn post(State(app): State<Arc<AppState>>, headers: HeaderMap, body: ax
     if declared.is_some_and(|n| n > app.body_limit) {
         return too_large();
     }
-    let body = match axum::body::to_bytes(body, app.body_limit).await {
-        Ok(b) => b,
-        Err(_) if declared.is_none() => return too_large(),
-        Err(_) => return error_response(StatusCode::BAD_REQUEST, media, "could not read the body", "BAD_USER_INPUT"),
+    // A client trickling its body must not hold the connection (nor the shutdown) for long.
+    let body = match tokio::time::timeout(app.body_timeout, axum::body::to_bytes(body, app.body_limit)).await {
+        Ok(Ok(b)) => b,
+        Ok(Err(_)) if declared.is_none() => return too_large(),
+        Ok(Err(_)) => {
+            return error_response(StatusCode::BAD_REQUEST, media, "could not read the body", "BAD_USER_INPUT");
+        }
+        Err(_) => {
+            let msg = "the request body was not received in time";
+            let mut resp = error_response(StatusCode::REQUEST_TIMEOUT, media, msg, "BAD_USER_INPUT");
+            resp.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+            return resp;
+        }
     };
     match request::from_body(&body) {
         Ok(req) => execute(&app, &headers, req, false, media).await,
@@ -135,13 +153,10 @@ async fn execute(app: &AppState, headers: &HeaderMap, mut req: Request, is_get: 
             }
             Ok(Err(none)) => req = req.data(none),
             Err(e) => {
-                tracing::error!(error = %e, "workspace lookup failed");
-                return error_response(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    media,
-                    "the database is unavailable",
-                    "INTERNAL",
-                );
+                tracing::warn!(error = %e, "workspace lookup failed");
+                let msg = schema::error::ApiError::Unavailable.message();
+                let resp = error_response(StatusCode::SERVICE_UNAVAILABLE, media, &msg, schema::error::UNAVAILABLE);
+                return retry_later(resp);
             }
         }
 
@@ -153,9 +168,26 @@ async fn execute(app: &AppState, headers: &HeaderMap, mut req: Request, is_get: 
             return refused(resp.errors, media, &stats);
         }
         let body = GqlBody { data: Some(&resp.data), errors: &resp.errors };
+        if resp.errors.iter().any(is_unavailable) {
+            return retry_later(json_response(StatusCode::SERVICE_UNAVAILABLE, media, &body, &stats));
+        }
         json_response(StatusCode::OK, media, &body, &stats)
     })
     .await
+}
+
+fn is_unavailable(err: &ServerError) -> bool {
+    let code = err.extensions.as_ref().and_then(|e| e.get("code"));
+    matches!(code, Some(Value::String(c)) if c == schema::error::UNAVAILABLE)
+}
+
+/// 503 (unless the response is already an error status of its own) with `Retry-After`.
+fn retry_later(mut resp: Response) -> Response {
+    if resp.status().is_success() {
+        *resp.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+    }
+    resp.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECS));
+    resp
 }
 
 #[derive(Serialize)]

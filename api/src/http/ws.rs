@@ -16,6 +16,7 @@
 //! | document refused (parse, validation, variables) | one `error`, no `complete` | `data` with errors, `complete` |
 //! | `complete`/`stop` from the client | the operation stops, nothing sent | the operation stops, `complete` sent |
 //! | `ping` | `pong` with the same payload (also before init) | same |
+//! | server shutting down (SIGTERM/SIGINT) | close 1001 | close 1001 |
 //!
 //! Buffering: none of our own. The connection is one task that writes every message before it polls the operations
 //! again, so a slow reader pushes back on its subscriptions' sources (bounded channels / broadcast lag) instead of
@@ -39,6 +40,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::watch;
 use tokio::time::{Instant, Interval, MissedTickBehavior};
 use tracing::Instrument;
 
@@ -97,14 +99,15 @@ pub fn is_upgrade(headers: &HeaderMap) -> bool {
 }
 
 /// GET /graphql with `Upgrade: websocket`: negotiates `graphql-transport-ws` (preferred) or legacy `graphql-ws`,
-/// refuses others (400).
+/// refuses others (400). The socket closes with 1001 once `shutdown` turns `true`, and drops the receiver then.
 pub async fn upgrade<E: Executor>(
     executor: E,
     on_init: OnInit,
     ws: WebSocketUpgrade,
     headers: HeaderMap,
+    shutdown: watch::Receiver<bool>,
 ) -> HttpResponse {
-    upgrade_with(executor, on_init, ws, headers, WsConfig::default())
+    upgrade_with(executor, on_init, ws, headers, shutdown, WsConfig::default())
 }
 
 /// [`upgrade`] with explicit limits.
@@ -113,6 +116,7 @@ pub fn upgrade_with<E: Executor>(
     on_init: OnInit,
     ws: WebSocketUpgrade,
     headers: HeaderMap,
+    shutdown: watch::Receiver<bool>,
     config: WsConfig,
 ) -> HttpResponse {
     let ws = ws.protocols([TRANSPORT_WS, LEGACY_WS]);
@@ -138,6 +142,7 @@ pub fn upgrade_with<E: Executor>(
                 active: HashMap::new(),
                 ops: SelectAll::new(),
                 config,
+                shutdown,
             };
             conn.run(socket).instrument(span)
         })
@@ -178,6 +183,8 @@ struct Conn<E> {
     active: HashMap<Arc<str>, AbortHandle>,
     ops: SelectAll<BoxStream<'static, OpEvent>>,
     config: WsConfig,
+    /// The server's shutdown flag (AppState::shutdown); held until the socket is closed.
+    shutdown: watch::Receiver<bool>,
 }
 
 #[derive(Serialize)]
@@ -224,6 +231,9 @@ impl<E: Executor> Conn<E> {
                 },
                 Some((id, event)) = self.ops.next(), if !self.ops.is_empty() => {
                     Box::pin(self.on_op(socket, id, event)).await
+                }
+                () = shutting_down(&mut self.shutdown) => {
+                    Err(Exit::Close(1001, "server shutting down".into()))
                 }
                 () = &mut init_timer, if self.data.is_none() => {
                     Err(Exit::Close(4408, "Connection initialisation timeout".into()))
@@ -414,6 +424,14 @@ fn complete(id: &str) -> Out<'_, ()> {
 /// has no data and errors without a path. Errors of a running operation always carry the field's path.
 fn is_request_error(response: &Response) -> bool {
     response.data == GqlValue::Null && !response.errors.is_empty() && response.errors.iter().all(|e| e.path.is_empty())
+}
+
+/// Completes once the server shuts down (never, if the flag's sender is gone).
+async fn shutting_down(flag: &mut watch::Receiver<bool>) {
+    let flipped = flag.wait_for(|down| *down).await.is_ok();
+    if !flipped {
+        std::future::pending::<()>().await;
+    }
 }
 
 async fn tick(keepalive: &mut Option<Interval>) {

@@ -245,6 +245,43 @@ impl TestApp {
     }
 }
 
+impl TestApp {
+    /// The server process's id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Sends SIGTERM to the server.
+    pub fn terminate(&self) {
+        let status = Command::new("kill").args(["-TERM", &self.pid().to_string()]).status().expect("run kill");
+        assert!(status.success(), "kill -TERM failed");
+    }
+
+    /// Waits up to `limit` for the server to exit; whether it did.
+    pub async fn exited_within(&mut self, limit: Duration) -> bool {
+        let deadline = std::time::Instant::now() + limit;
+        while std::time::Instant::now() < deadline {
+            if self.child.try_wait().expect("try_wait").is_some() {
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        self.child.try_wait().expect("try_wait").is_some()
+    }
+
+    /// PostgreSQL only: takes the database away from the running server (no new connections, its backends
+    /// terminated), as an outage would. `false` on SQLite, which has no server to lose.
+    pub fn cut_database(&self) -> bool {
+        let Some((admin, db)) = &self.drop_db else { return false };
+        admin_sql(admin, &format!("ALTER DATABASE {db} ALLOW_CONNECTIONS false"));
+        let kill = format!(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{db}' AND pid <> pg_backend_pid()"
+        );
+        admin_sql(admin, &kill);
+        true
+    }
+}
+
 impl Drop for TestApp {
     fn drop(&mut self) {
         let _ = self.child.kill();

@@ -14,6 +14,7 @@ mod lifecycle;
 mod live_updates;
 mod mutations;
 mod nodes;
+mod outage;
 mod statements;
 mod tickets;
 mod validation;
