@@ -32,18 +32,50 @@ pub enum ApiError {
     Internal,
 }
 
+/// The fixed set of `extensions.code` values (DESIGN.md §3, plus `UNAVAILABLE`), for every crate: a code is never
+/// written as a string literal, so a typo is a compile error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Code {
+    Unauthenticated,
+    Forbidden,
+    NotFound,
+    BadUserInput,
+    Conflict,
+    RateLimited,
+    QueryTooComplex,
+    Unavailable,
+    Internal,
+}
+
+impl Code {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Unauthenticated => "UNAUTHENTICATED",
+            Self::Forbidden => "FORBIDDEN",
+            Self::NotFound => "NOT_FOUND",
+            Self::BadUserInput => "BAD_USER_INPUT",
+            Self::Conflict => "CONFLICT",
+            Self::RateLimited => "RATE_LIMITED",
+            Self::QueryTooComplex => "QUERY_TOO_COMPLEX",
+            Self::Unavailable => "UNAVAILABLE",
+            Self::Internal => "INTERNAL",
+        }
+    }
+}
+
 impl ApiError {
     pub fn code(&self) -> &'static str {
         match self {
-            Self::Unauthenticated(_) => "UNAUTHENTICATED",
-            Self::Forbidden(_) => "FORBIDDEN",
-            Self::NotFound(_) => "NOT_FOUND",
-            Self::BadUserInput { .. } => "BAD_USER_INPUT",
-            Self::Conflict(_) | Self::InvalidTransition { .. } => "CONFLICT",
-            Self::QueryTooComplex(_) => "QUERY_TOO_COMPLEX",
-            Self::Unavailable => UNAVAILABLE,
-            Self::Internal => "INTERNAL",
+            Self::Unauthenticated(_) => Code::Unauthenticated,
+            Self::Forbidden(_) => Code::Forbidden,
+            Self::NotFound(_) => Code::NotFound,
+            Self::BadUserInput { .. } => Code::BadUserInput,
+            Self::Conflict(_) | Self::InvalidTransition { .. } => Code::Conflict,
+            Self::QueryTooComplex(_) => Code::QueryTooComplex,
+            Self::Unavailable => Code::Unavailable,
+            Self::Internal => Code::Internal,
         }
+        .as_str()
     }
 
     /// What the client is told.
@@ -73,7 +105,7 @@ impl ApiError {
 }
 
 /// The code of [`ApiError::Unavailable`], which the HTTP layer turns into 503.
-pub const UNAVAILABLE: &str = "UNAVAILABLE";
+pub const UNAVAILABLE: &str = Code::Unavailable.as_str();
 
 impl From<sea_orm::DbErr> for ApiError {
     fn from(err: sea_orm::DbErr) -> Self {
@@ -157,12 +189,10 @@ pub fn classify(mut err: ServerError) -> ServerError {
         || msg.contains("recursion")
         || msg.starts_with("The query exceeds")
     {
-        "QUERY_TOO_COMPLEX"
-    } else if err.path.is_empty() {
-        "BAD_USER_INPUT"
+        Code::QueryTooComplex.as_str()
     } else {
-        // A resolver error without a code: argument coercion failures land here.
-        "BAD_USER_INPUT"
+        // Parse and validation errors, and resolver errors without a code (argument coercion failures).
+        Code::BadUserInput.as_str()
     };
     err.extensions.get_or_insert_with(Default::default).set("code", code);
     err

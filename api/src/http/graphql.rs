@@ -18,6 +18,7 @@ use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use schema::error::Code;
 use schema::stats::RequestStats;
 use schema::{Loaders, TaskQueue, Viewer};
 use serde::Serialize;
@@ -56,11 +57,11 @@ pub async fn post(State(app): State<Arc<AppState>>, headers: HeaderMap, body: ax
     let Some(media) = negotiate::response_type(&headers) else { return not_acceptable() };
     if !negotiate::is_json_body(&headers) {
         let msg = "send the request as JSON with `Content-Type: application/json`";
-        return error_response(StatusCode::UNSUPPORTED_MEDIA_TYPE, media, msg, "BAD_USER_INPUT");
+        return error_response(StatusCode::UNSUPPORTED_MEDIA_TYPE, media, msg, Code::BadUserInput);
     }
     let too_large = || {
         let msg = format!("the request body is larger than the limit of {} bytes", app.body_limit);
-        error_response(StatusCode::PAYLOAD_TOO_LARGE, media, &msg, "BAD_USER_INPUT")
+        error_response(StatusCode::PAYLOAD_TOO_LARGE, media, &msg, Code::BadUserInput)
     };
     // A declared length over the limit is refused before reading anything.
     let declared =
@@ -73,11 +74,11 @@ pub async fn post(State(app): State<Arc<AppState>>, headers: HeaderMap, body: ax
         Ok(Ok(b)) => b,
         Ok(Err(_)) if declared.is_none() => return too_large(),
         Ok(Err(_)) => {
-            return error_response(StatusCode::BAD_REQUEST, media, "could not read the body", "BAD_USER_INPUT");
+            return error_response(StatusCode::BAD_REQUEST, media, "could not read the body", Code::BadUserInput);
         }
         Err(_) => {
             let msg = "the request body was not received in time";
-            let mut resp = error_response(StatusCode::REQUEST_TIMEOUT, media, msg, "BAD_USER_INPUT");
+            let mut resp = error_response(StatusCode::REQUEST_TIMEOUT, media, msg, Code::BadUserInput);
             resp.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
             return resp;
         }
@@ -138,7 +139,7 @@ async fn execute(app: &AppState, headers: &HeaderMap, mut req: Request, is_get: 
         let doc = &doc;
         if is_get && is_mutation(doc, operation.as_deref()) {
             let mut resp =
-                error_response(StatusCode::METHOD_NOT_ALLOWED, media, "mutations must use POST", "BAD_USER_INPUT");
+                error_response(StatusCode::METHOD_NOT_ALLOWED, media, "mutations must use POST", Code::BadUserInput);
             resp.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
             return resp;
         }
@@ -155,7 +156,7 @@ async fn execute(app: &AppState, headers: &HeaderMap, mut req: Request, is_get: 
             Err(e) => {
                 tracing::warn!(error = %e, "workspace lookup failed");
                 let msg = schema::error::ApiError::Unavailable.message();
-                let resp = error_response(StatusCode::SERVICE_UNAVAILABLE, media, &msg, schema::error::UNAVAILABLE);
+                let resp = error_response(StatusCode::SERVICE_UNAVAILABLE, media, &msg, Code::Unavailable);
                 return retry_later(resp);
             }
         }
@@ -178,7 +179,7 @@ async fn execute(app: &AppState, headers: &HeaderMap, mut req: Request, is_get: 
 
 fn is_unavailable(err: &ServerError) -> bool {
     let code = err.extensions.as_ref().and_then(|e| e.get("code"));
-    matches!(code, Some(Value::String(c)) if c == schema::error::UNAVAILABLE)
+    matches!(code, Some(Value::String(c)) if c == Code::Unavailable.as_str())
 }
 
 /// 503 (unless the response is already an error status of its own) with `Retry-After`.
@@ -203,7 +204,7 @@ fn json_response(status: StatusCode, media: MediaType, body: &GqlBody<'_>, stats
         Ok(b) => b,
         Err(e) => {
             tracing::error!(error = %e, "response serialization failed");
-            return error_response(StatusCode::INTERNAL_SERVER_ERROR, media, "internal error", "INTERNAL");
+            return error_response(StatusCode::INTERNAL_SERVER_ERROR, media, "internal error", Code::Internal);
         }
     };
     let mut resp = Response::new(axum::body::Body::from(bytes));
@@ -221,15 +222,15 @@ fn refused(errors: Vec<ServerError>, media: MediaType, stats: &RequestStats) -> 
 }
 
 /// An error answered without running anything, as a GraphQL response body.
-pub fn error_response(status: StatusCode, media: MediaType, message: &str, code: &str) -> Response {
-    let body = serde_json::json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
+pub fn error_response(status: StatusCode, media: MediaType, message: &str, code: Code) -> Response {
+    let body = serde_json::json!({ "errors": [{ "message": message, "extensions": { "code": code.as_str() } }] });
     let mut resp = (status, body.to_string()).into_response();
     resp.headers_mut().insert(header::CONTENT_TYPE, media.header());
     resp
 }
 
 fn malformed(e: Malformed, media: MediaType) -> Response {
-    error_response(StatusCode::BAD_REQUEST, media, &e.0, "BAD_USER_INPUT")
+    error_response(StatusCode::BAD_REQUEST, media, &e.0, Code::BadUserInput)
 }
 
 fn not_acceptable() -> Response {

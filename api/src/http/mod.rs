@@ -48,6 +48,6 @@ pub fn router(state: Arc<AppState>) -> Router {
 
 fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
     tracing::error!("a request handler panicked");
-    let body = r#"{"errors":[{"message":"internal error","extensions":{"code":"INTERNAL"}}]}"#;
+    let body = serde_json::json!({ "errors": [{ "message": "internal error", "extensions": { "code": schema::error::Code::Internal.as_str() } }] }).to_string();
     (StatusCode::INTERNAL_SERVER_ERROR, [("content-type", "application/json")], body).into_response()
 }

@@ -34,6 +34,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response as HttpResponse};
 use futures::future::BoxFuture;
 use futures::stream::{self, AbortHandle, BoxStream, SelectAll, StreamExt};
+use schema::error::Code;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use std::borrow::Cow;
@@ -341,7 +342,7 @@ impl<E: Executor> Conn<E> {
                 format!("too many active operations on this connection (the limit is {})", self.config.max_operations);
             return match self.proto {
                 Proto::Transport => {
-                    let payload = serde_json::json!([{ "message": message, "extensions": { "code": "RATE_LIMITED" } }]);
+                    let payload = serde_json::json!([{ "message": message, "extensions": { "code": Code::RateLimited.as_str() } }]);
                     self.send(socket, Out { id: Some(&id), ty: "error", payload: Some(payload) }).await
                 }
                 Proto::Legacy => {

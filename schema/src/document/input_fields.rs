@@ -87,7 +87,7 @@ impl Finder<'_> {
         if let Some(range) = object.line_column_range(self.sources) {
             err.locations = vec![Pos { line: range.start.line, column: range.start.column }];
         }
-        err.extensions.get_or_insert_with(Default::default).set("code", "BAD_USER_INPUT");
+        err.extensions.get_or_insert_with(Default::default).set("code", crate::error::Code::BadUserInput.as_str());
         self.errors.push(err);
     }
 }

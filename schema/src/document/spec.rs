@@ -73,7 +73,9 @@ impl SpecValidator {
                 let mut err = ServerError::new(json.message, None);
                 err.locations =
                     json.locations.iter().map(|l| Pos { line: l.line, column: l.column }).collect::<Vec<_>>();
-                err.extensions.get_or_insert_with(Default::default).set("code", "BAD_USER_INPUT");
+                err.extensions
+                    .get_or_insert_with(Default::default)
+                    .set("code", crate::error::Code::BadUserInput.as_str());
                 err
             })
             .collect();
