@@ -183,12 +183,9 @@ pub fn classify(mut err: ServerError) -> ServerError {
         return err;
     }
     let msg = err.message.as_str();
-    let code = if msg.starts_with("Query is too complex")
-        || msg.starts_with("Query is nested too deep")
-        || msg.contains("too many directives")
-        || msg.contains("recursion")
-        || msg.starts_with("The query exceeds")
-    {
+    // Depth is async-graphql's last limit (cost, aliases, size, nesting and directives are the document guard's,
+    // which sets its codes itself).
+    let code = if msg.starts_with("Query is nested too deep") {
         Code::QueryTooComplex.as_str()
     } else {
         // Parse and validation errors, and resolver errors without a code (argument coercion failures).

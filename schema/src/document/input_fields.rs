@@ -83,11 +83,12 @@ impl Finder<'_> {
     }
 
     fn report(&mut self, name: &Name, object: &Node<Value>) {
-        let mut err = ServerError::new(format!("there can be only one input field named \"{name}\""), None);
-        if let Some(range) = object.line_column_range(self.sources) {
-            err.locations = vec![Pos { line: range.start.line, column: range.start.column }];
-        }
-        err.extensions.get_or_insert_with(Default::default).set("code", crate::error::Code::BadUserInput.as_str());
-        self.errors.push(err);
+        let at = object
+            .line_column_range(self.sources)
+            .map(|r| Pos { line: r.start.line, column: r.start.column })
+            .into_iter()
+            .collect();
+        let msg = format!("there can be only one input field named \"{name}\"");
+        self.errors.push(super::refusal(crate::error::Code::BadUserInput, msg, at));
     }
 }

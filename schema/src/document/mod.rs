@@ -11,7 +11,7 @@ pub mod expansion;
 pub mod input_fields;
 pub mod spec;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, Code};
 use crate::limits::Limits;
 use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextValidation};
 use async_graphql::parser::types::ExecutableDocument;
@@ -45,10 +45,16 @@ struct Guard {
     query: Mutex<Option<String>>,
 }
 
-fn too_complex(message: String) -> ServerError {
+/// A document refused before execution, with its code and the places in the text it is about.
+pub(crate) fn refusal(code: Code, message: String, locations: Vec<async_graphql::Pos>) -> ServerError {
     let mut err = ServerError::new(message, None);
-    err.extensions.get_or_insert_with(Default::default).set("code", ApiError::QueryTooComplex(String::new()).code());
+    err.locations = locations;
+    err.extensions.get_or_insert_with(Default::default).set("code", code.as_str());
     err
+}
+
+fn too_complex(message: String) -> ServerError {
+    refusal(Code::QueryTooComplex, message, vec![])
 }
 
 impl Guard {

@@ -70,13 +70,8 @@ impl SpecValidator {
             .iter()
             .map(|d| {
                 let json = d.to_json();
-                let mut err = ServerError::new(json.message, None);
-                err.locations =
-                    json.locations.iter().map(|l| Pos { line: l.line, column: l.column }).collect::<Vec<_>>();
-                err.extensions
-                    .get_or_insert_with(Default::default)
-                    .set("code", crate::error::Code::BadUserInput.as_str());
-                err
+                let at = json.locations.iter().map(|l| Pos { line: l.line, column: l.column }).collect();
+                super::refusal(crate::error::Code::BadUserInput, json.message, at)
             })
             .collect();
         Err(errors.into())

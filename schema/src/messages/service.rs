@@ -84,20 +84,14 @@ async fn existing(
     conv: &conversation::Model,
     new: &NewMessage,
 ) -> ApiResult<Option<message::Model>> {
-    let base = scoped::<message::Entity>(viewer);
     if let Some(key) = &new.client_message_id {
-        let found = base
-            .clone()
-            .filter(message::Column::ConversationId.eq(conv.id))
-            .filter(message::Column::ClientMessageId.eq(key.as_str()))
-            .one(db)
-            .await?;
+        let found = by_client_message_id(db, viewer, conv.id, key).await?;
         if found.is_some() {
             return Ok(found);
         }
     }
     if let Some(key) = &new.source_id {
-        let found = base
+        let found = scoped::<message::Entity>(viewer)
             .filter(message::Column::Channel.eq(conv.channel))
             .filter(message::Column::SourceId.eq(key.as_str()))
             .one(db)
@@ -113,6 +107,20 @@ async fn existing(
     Ok(None)
 }
 
+/// The message of `conversation_id` stored under the idempotency key `clientMessageId`.
+async fn by_client_message_id<C: ConnectionTrait>(
+    db: &C,
+    viewer: &Viewer,
+    conversation_id: Uuid,
+    key: &str,
+) -> Result<Option<message::Model>, DbErr> {
+    scoped::<message::Entity>(viewer)
+        .filter(message::Column::ConversationId.eq(conversation_id))
+        .filter(message::Column::ClientMessageId.eq(key))
+        .one(db)
+        .await
+}
+
 /// Inside a writer's transaction: the message already stored in `conversation_id` under `new`'s
 /// `clientMessageId`, as a replayed [`Sent`] (nothing written).
 pub async fn existing_in<C: ConnectionTrait>(
@@ -122,12 +130,7 @@ pub async fn existing_in<C: ConnectionTrait>(
     new: &NewMessage,
 ) -> Result<Option<Sent>, DbErr> {
     let Some(key) = &new.client_message_id else { return Ok(None) };
-    let found = scoped::<message::Entity>(viewer)
-        .filter(message::Column::ConversationId.eq(conversation_id))
-        .filter(message::Column::ClientMessageId.eq(key.as_str()))
-        .one(txn)
-        .await?;
-    let Some(message) = found else { return Ok(None) };
+    let Some(message) = by_client_message_id(txn, viewer, conversation_id, key).await? else { return Ok(None) };
     let conversation = scoped::<conversation::Entity>(viewer)
         .filter(conversation::Column::Id.eq(conversation_id))
         .one(txn)
