@@ -1,4 +1,5 @@
-//! Machine credentials. The secret is shown once and stored hashed.
+//! Machine credentials: API keys for servers, and bot keys (bound to one bot). The secret is shown once and stored
+//! hashed; a rotated key's previous secret keeps working until `previous_expires_at`.
 
 use crate::enums::Role;
 use sea_orm::entity::prelude::*;
@@ -19,6 +20,12 @@ pub struct Model {
     pub expires_at: Option<DateTimeUtc>,
     pub revoked_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
+    /// A bot key acts as this bot (role `bot`).
+    pub bot_id: Option<Uuid>,
+    pub previous_secret_hash: Option<String>,
+    pub previous_expires_at: Option<DateTimeUtc>,
+    /// Rate-limit budget (cost points per minute) instead of the role's default: premium keys get more.
+    pub budget: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

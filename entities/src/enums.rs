@@ -17,8 +17,9 @@ macro_rules! string_enum {
 }
 
 string_enum!(
-    /// What an agent may do in their workspace.
-    Role { Admin = "admin", Agent = "agent", Analyst = "analyst" }
+    /// What a principal may do in its workspace: agents are `admin`, `agent` or `analyst`; bot keys act as `bot`,
+    /// widget tokens as `contact`.
+    Role { Admin = "admin", Agent = "agent", Analyst = "analyst", Bot = "bot", Contact = "contact" }
 );
 string_enum!(
     /// Whether an agent takes new conversations.

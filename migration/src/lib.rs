@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261122_000001_initial;
 mod m20261122_000002_search;
 mod m20261123_000003_lifecycle;
+mod m20261202_000004_auth;
 
 pub struct Migrator;
 
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000001_initial::Migration),
             Box::new(m20261122_000002_search::Migration),
             Box::new(m20261123_000003_lifecycle::Migration),
+            Box::new(m20261202_000004_auth::Migration),
         ]
     }
 }

@@ -1,21 +1,17 @@
-//! Who is asking: the `Viewer` that every resolver reads from the request data.
-//!
-//! For now a request acts in the workspace named by the `X-Parlor-Workspace` header (resolved by the api crate);
-//! authentication replaces how the viewer is made, not how resolvers use it.
+//! Reading the request's data in resolvers: the [`Viewer`] (who is asking, see `auth`) and the database.
 
 use crate::error::{ApiError, ApiResult};
 use async_graphql::Context;
 use sea_orm::DatabaseConnection;
-use uuid::Uuid;
 
-#[derive(Debug, Clone)]
-pub struct Viewer {
-    pub workspace_id: Uuid,
-}
+pub use crate::auth::Viewer;
 
-/// Why there is no viewer, said to the client on the first field that needs one.
+/// Why there is no viewer (no credential, or a refused one), said to the client as `UNAUTHENTICATED`.
 #[derive(Debug, Clone)]
 pub struct NoViewer(pub String);
+
+/// What a client is told when it sent no credential at all.
+pub const NO_CREDENTIAL: &str = "send a credential: `Authorization: Bearer <token or API key>`";
 
 pub trait ContextExt {
     fn viewer(&self) -> ApiResult<&Viewer>;
@@ -27,10 +23,7 @@ impl ContextExt for Context<'_> {
         if let Some(v) = self.data_opt::<Viewer>() {
             return Ok(v);
         }
-        let why = self
-            .data_opt::<NoViewer>()
-            .map(|n| n.0.clone())
-            .unwrap_or_else(|| "send an X-Parlor-Workspace header with the workspace's slug or id".to_owned());
+        let why = self.data_opt::<NoViewer>().map_or_else(|| NO_CREDENTIAL.to_owned(), |n| n.0.clone());
         Err(ApiError::Unauthenticated(why))
     }
 

@@ -30,8 +30,9 @@ macro_rules! gql_enum {
 }
 
 gql_enum!(
-    /// What an agent may do in their workspace.
-    Role { Admin, Agent, Analyst }
+    /// What a principal may do in its workspace: agents are `ADMIN`, `AGENT` or `ANALYST`; bot keys act as
+    /// `BOT`, widget tokens as `CONTACT`.
+    Role { Admin, Agent, Analyst, Bot, Contact }
 );
 gql_enum!(
     /// Whether an agent takes new conversations.

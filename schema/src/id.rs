@@ -17,10 +17,11 @@ pub enum Kind {
     Message,
     Ticket,
     Label,
+    ApiKey,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 8] = [
+    pub const ALL: [Kind; 9] = [
         Kind::Workspace,
         Kind::Agent,
         Kind::Bot,
@@ -29,6 +30,7 @@ impl Kind {
         Kind::Message,
         Kind::Ticket,
         Kind::Label,
+        Kind::ApiKey,
     ];
 
     pub fn name(self) -> &'static str {
@@ -41,6 +43,7 @@ impl Kind {
             Kind::Message => "Message",
             Kind::Ticket => "Ticket",
             Kind::Label => "Label",
+            Kind::ApiKey => "ApiKey",
         }
     }
 }

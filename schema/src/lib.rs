@@ -2,6 +2,8 @@
 //! loaders, the tenant scope). No HTTP here: the api crate serves [`ParlorSchema`].
 
 pub mod agents;
+pub mod api_keys;
+pub mod auth;
 pub mod bots;
 pub mod contacts;
 pub mod context;
@@ -46,6 +48,8 @@ pub struct Query(
     messages::MessageQuery,
     tickets::TicketQuery,
     labels::LabelQuery,
+    api_keys::ApiKeyQuery,
+    auth::graphql::ViewerQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -58,6 +62,8 @@ pub struct Mutation(
     messages::MessageStatusMutation,
     labels::LabelMutation,
     tickets::TicketMutation,
+    api_keys::ApiKeyMutation,
+    auth::graphql::ContactTokenMutation,
 );
 
 #[derive(MergedSubscription, Default)]
@@ -70,20 +76,29 @@ pub fn spec_validator() -> Result<Arc<document::spec::SpecValidator>, String> {
     document::spec::SpecValidator::new(&sdl()).map(Arc::new)
 }
 
-/// The schema, with the database connection and event bus in its data and `limits` enforced before execution.
+/// The schema, with the database connection and event bus in its data, `limits` and the permission table
+/// (`auth::policy`) enforced before execution.
 pub fn build(
     db: DatabaseConnection,
     bus: events::EventBus,
     limits: Limits,
     spec: Arc<document::spec::SpecValidator>,
+    auth: auth::Setup,
 ) -> ParlorSchema {
-    Schema::build(Query::default(), Mutation::default(), Subscription::default())
+    let mut builder = Schema::build(Query::default(), Mutation::default(), Subscription::default())
         .data(db)
         .data(bus)
         .limit_depth(limits.depth)
         .extension(limits::ErrorCodes)
-        .extension(document::DocumentGuard::new(limits, spec))
-        .finish()
+        .extension(document::DocumentGuard::new(limits, spec.clone()))
+        .extension(auth::access::AccessGuard::new(spec, auth.introspection));
+    if let Some(signer) = auth.signer {
+        builder = builder.data(signer);
+    }
+    if auth.introspection_off {
+        builder = builder.disable_introspection();
+    }
+    builder.finish()
 }
 
 /// The SDL, as `parlor schema` prints it.

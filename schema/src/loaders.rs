@@ -185,6 +185,7 @@ where
                     .order_by(Alias::new("rn"), Order::Asc)
                     .take();
                 let stmt = self.db.get_database_backend().build(&outer);
+                #[expect(clippy::disallowed_methods, reason = "the statement is built on scoped() above")]
                 let rows = E::find().from_raw_sql(stmt).all(&self.db).await?;
                 // One load_many per related kind for every parent's rows: batches that do not depend on how
                 // long the per-row resolvers take to enqueue their keys.
@@ -414,6 +415,7 @@ loader_set! {
     message: ById<message::Entity> = |db, viewer, _me| by_id(db, viewer);
     ticket: ById<ticket::Entity> = |db, viewer, _me| by_id(db, viewer);
     label: ById<label::Entity> = |db, viewer, _me| by_id(db, viewer);
+    api_key: ById<entities::api_key::Entity> = |db, viewer, _me| by_id(db, viewer);
     labels_of: LabelsOf = |db, viewer, _me| LabelsOf { db, viewer };
     messages_of_conversation: ChildPages<message::Entity> = |db, viewer, me| ChildPages {
         db, viewer, rel: msg_rel(), loaders: me, prefetch: Some(prefetch_senders),

@@ -47,10 +47,9 @@ where
     E: Tenanted,
     C: ConnectionTrait,
 {
-    let rows = E::update_many()
+    let rows = crate::scope::scoped_update::<E>(viewer)
         .col_expr(E::id_col(), Expr::col(E::id_col()))
         .filter(E::id_col().eq(id))
-        .filter(E::workspace_col().eq(viewer.workspace_id))
         .exec_with_returning(txn)
         .await?;
     Ok(rows.into_iter().next())
@@ -222,6 +221,7 @@ pub async fn next_number<E: Tenanted, C: ConnectionTrait>(
     viewer: &Viewer,
     col: E::Column,
 ) -> Result<i64, DbErr> {
+    #[expect(clippy::disallowed_methods, reason = "numbers are per workspace, whatever rows the writer reaches")]
     let max: Option<i64> = E::find()
         .select_only()
         .column_as(Expr::from(Func::max(Expr::col(col))), "n")

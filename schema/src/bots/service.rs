@@ -5,11 +5,12 @@ use crate::error::{ApiError, ApiResult};
 use crate::events::outbox::Subject;
 use crate::events::types::EventType;
 use crate::id::{self, Kind};
+use crate::scope::{scoped, scoped_delete, scoped_update};
 use crate::write::{self, append_all};
 use entities::enums::{BotStatus, ConversationStatus, HandledBy};
-use entities::{bot, conversation, event};
+use entities::{api_key, bot, conversation, event};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, QueryFilter, QuerySelect, Set};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -44,22 +45,17 @@ pub async fn create(
 }
 
 /// Deletes the bot in one transaction: its unresolved conversations go to humans (`pending` becomes `open`), all
-/// its conversations lose their bot, then the row goes. Returns how many conversations went to humans.
+/// its conversations lose their bot, then the row goes and its bot keys are revoked. Returns how many conversations went to humans.
 pub async fn delete(db: &DatabaseConnection, viewer: &Viewer, id: Uuid) -> ApiResult<(u64, Vec<event::Model>)> {
     let txn = crate::write::begin(db).await?;
     let result: Result<_, ApiError> = async {
         let bot =
             write::lock::<bot::Entity, _>(&txn, viewer, id).await?.ok_or_else(|| ApiError::NotFound("bot".into()))?;
-        let of_bot = || {
-            conversation::Entity::update_many()
-                .filter(conversation::Column::WorkspaceId.eq(viewer.workspace_id))
-                .filter(conversation::Column::BotId.eq(id))
-        };
-        let unresolved: Vec<(Uuid, ConversationStatus)> = conversation::Entity::find()
+        let of_bot = || scoped_update::<conversation::Entity>(viewer).filter(conversation::Column::BotId.eq(id));
+        let unresolved: Vec<(Uuid, ConversationStatus)> = scoped::<conversation::Entity>(viewer)
             .select_only()
             .column(conversation::Column::Id)
             .column(conversation::Column::Status)
-            .filter(conversation::Column::WorkspaceId.eq(viewer.workspace_id))
             .filter(conversation::Column::BotId.eq(id))
             .filter(conversation::Column::HandledBy.eq(HandledBy::Bot))
             .filter(conversation::Column::Status.ne(ConversationStatus::Resolved))
@@ -90,7 +86,14 @@ pub async fn delete(db: &DatabaseConnection, viewer: &Viewer, id: Uuid) -> ApiRe
             .exec(&txn)
             .await?;
         of_bot().col_expr(conversation::Column::BotId, Expr::value(Option::<Uuid>::None)).exec(&txn).await?;
-        bot::Entity::delete_by_id(id).exec(&txn).await?;
+        scoped_delete::<bot::Entity>(viewer).filter(bot::Column::Id.eq(id)).exec(&txn).await?;
+        // The bot's keys die with it.
+        scoped_update::<api_key::Entity>(viewer)
+            .col_expr(api_key::Column::RevokedAt, Expr::value(Some(now)))
+            .filter(api_key::Column::BotId.eq(id))
+            .filter(api_key::Column::RevokedAt.is_null())
+            .exec(&txn)
+            .await?;
 
         let mut events = vec![];
         for (conversation, status) in &unresolved {

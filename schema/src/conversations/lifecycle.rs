@@ -15,7 +15,7 @@ use chrono::{DateTime, Utc};
 use entities::enums::{BotStatus, ConversationStatus as Status, HandledBy, MessageStatus, SenderKind};
 use entities::{bot, conversation, message};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set};
+use sea_orm::{ColumnTrait, IntoActiveModel, QueryFilter, Set};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -122,7 +122,8 @@ impl ConversationLifecycleMutation {
             let cid = id::decode(Kind::Conversation, &input.conversation_id, "conversationId")?;
             let conv = scoped::<conversation::Entity>(viewer).filter(conversation::Column::Id.eq(cid)).one(db).await?;
             if let Some(bot_id) = conv.and_then(|c| c.bot_id) {
-                bot_status = bot::Entity::find_by_id(bot_id).one(db).await?.map(|b| b.status);
+                bot_status =
+                    scoped::<bot::Entity>(viewer).filter(bot::Column::Id.eq(bot_id)).one(db).await?.map(|b| b.status);
             }
         }
         edit(
@@ -315,6 +316,7 @@ impl ConversationLifecycleMutation {
         input: MarkConversationReadInput,
     ) -> ApiResult<MarkConversationReadPayload> {
         let (db, viewer) = (ctx.db()?, ctx.viewer()?);
+        crate::auth::acting::read_side(viewer, input.side == ReadSide::Contact)?;
         let id = id::decode(Kind::Conversation, &input.conversation_id, "conversationId")?;
         let now = entities::now();
         let up_to = input.up_to.map_or(now, |t| t.min(now));
@@ -332,9 +334,8 @@ impl ConversationLifecycleMutation {
             if marker.is_some_and(|m| m >= up_to) {
                 return Ok((c, vec![], 0));
             }
-            let read = message::Entity::update_many()
+            let read = crate::scope::scoped_update::<message::Entity>(viewer)
                 .col_expr(message::Column::Status, Expr::value(MessageStatus::Read))
-                .filter(message::Column::WorkspaceId.eq(viewer.workspace_id))
                 .filter(message::Column::ConversationId.eq(id))
                 .filter(message::Column::Status.is_in([MessageStatus::Sent, MessageStatus::Delivered]))
                 .filter(message::Column::Private.eq(false))

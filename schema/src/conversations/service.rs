@@ -45,10 +45,11 @@ pub struct Started {
 pub async fn start(
     db: &DatabaseConnection,
     viewer: &Viewer,
-    new: NewConversation,
+    mut new: NewConversation,
     first: Option<NewMessage>,
 ) -> ApiResult<Started> {
     validate(&new)?;
+    new.bot_id = crate::auth::acting::conversation_bot(viewer, new.bot_id)?;
     if let Some(first) = &first {
         messages::validate(first)?;
     }

@@ -154,6 +154,7 @@ where
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
+    #[expect(clippy::disallowed_methods, reason = "loaded once per instance for every subscriber; each stream filters")]
     let rows = E::find().filter(col.is_in(ids)).all(db).await?;
     Ok(rows.into_iter().map(|m| (id_of(&m), Arc::new(m))).collect())
 }

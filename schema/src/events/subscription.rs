@@ -3,7 +3,7 @@
 //! nothing.
 
 use super::{Envelope, EventBus};
-use crate::context::ContextExt;
+use crate::context::{ContextExt, Viewer};
 use crate::conversations::Conversation;
 use crate::error::{ApiError, ApiResult};
 use crate::events::types::EventType;
@@ -13,10 +13,9 @@ use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Utc};
 use entities::event;
 use futures::stream::{self, Stream, StreamExt};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, DatabaseConnection, QueryFilter, QueryOrder, QuerySelect};
 use std::sync::Arc;
 use tokio::sync::broadcast::{Receiver, error::RecvError};
-use uuid::Uuid;
 
 /// The error a subscriber gets when it fell too far behind; its stream then ends.
 fn lagged() -> async_graphql::Error {
@@ -36,20 +35,34 @@ fn interrupted() -> async_graphql::Error {
     .into()
 }
 
-/// Turns the broadcast into one subscriber's stream: `pick` filters and maps each envelope.
-pub fn live<T, F>(rx: Receiver<Arc<Envelope>>, pick: F) -> impl Stream<Item = async_graphql::Result<T>>
+/// The one way to a live stream: this instance's broadcast, narrowed to what the request's viewer may see
+/// (its workspace, and what its credential reaches: `scope::sees`), then filtered and mapped by `pick`. The
+/// receiver is subscribed at once, so nothing published after this call is missed.
+pub fn live<T, F>(ctx: &Context<'_>, pick: F) -> ApiResult<impl Stream<Item = async_graphql::Result<T>> + use<T, F>>
 where
     T: Send + 'static,
     F: FnMut(&Envelope) -> Option<T> + Send + 'static,
 {
-    stream::unfold(Some((rx, pick)), |state| async move {
-        let (mut rx, mut pick) = state?;
+    let viewer = ctx.viewer()?.clone();
+    let rx = ctx.data::<EventBus>().map_err(|_| ApiError::Internal)?.subscribe();
+    Ok(follow(rx, viewer, pick))
+}
+
+fn follow<T, F>(rx: Receiver<Arc<Envelope>>, viewer: Viewer, pick: F) -> impl Stream<Item = async_graphql::Result<T>>
+where
+    T: Send + 'static,
+    F: FnMut(&Envelope) -> Option<T> + Send + 'static,
+{
+    stream::unfold(Some((rx, viewer, pick)), |state| async move {
+        let (mut rx, viewer, mut pick) = state?;
         loop {
             match rx.recv().await {
                 Ok(env) if matches!(*env, Envelope::Interrupted) => return Some((Err(interrupted()), None)),
                 Ok(env) => {
-                    if let Some(item) = pick(&env) {
-                        return Some((Ok(item), Some((rx, pick))));
+                    if crate::scope::sees(&viewer, &env)
+                        && let Some(item) = pick(&env)
+                    {
+                        return Some((Ok(item), Some((rx, viewer, pick))));
                     }
                 }
                 Err(RecvError::Lagged(_)) => return Some((Err(lagged()), None)),
@@ -117,12 +130,11 @@ const REPLAY_PAGE: u64 = 500;
 
 async fn backlog(
     db: &DatabaseConnection,
-    workspace: Uuid,
+    viewer: &Viewer,
     after: i64,
     types: &Option<Vec<EventType>>,
 ) -> Result<Vec<event::Model>, sea_orm::DbErr> {
-    let mut q = event::Entity::find()
-        .filter(event::Column::WorkspaceId.eq(workspace))
+    let mut q = crate::scope::scoped_events(viewer)
         .filter(event::Column::Id.gt(after))
         .order_by_asc(event::Column::Id)
         .limit(REPLAY_PAGE);
@@ -155,22 +167,30 @@ impl EventSubscription {
         after: Option<String>,
         types: Option<Vec<EventType>>,
     ) -> Result<impl Stream<Item = async_graphql::Result<Event>> + use<>, ApiError> {
-        let (db, viewer, bus) =
-            (ctx.db()?.clone(), ctx.viewer()?.clone(), ctx.data::<EventBus>().map_err(|_| ApiError::Internal)?);
+        let (db, viewer) = (ctx.db()?.clone(), ctx.viewer()?.clone());
         if types.as_ref().is_some_and(|t| t.len() > 50) {
             return Err(ApiError::bad_input("types", "at most 50 types"));
         }
         let after = after.as_deref().map(decode_cursor).transpose()?;
         // Subscribe before reading the backlog: nothing committed in between is missed; duplicates are skipped.
-        let rx = bus.subscribe();
-        let ws = viewer.workspace_id;
+        let last_replayed = Arc::new(std::sync::atomic::AtomicI64::new(after.unwrap_or(0)));
+        let (newer, wanted) = (last_replayed.clone(), types.clone());
+        let live = live(ctx, move |env| match env {
+            Envelope::Stored { event, .. }
+                if event.id > newer.load(std::sync::atomic::Ordering::Relaxed)
+                    && wanted.as_ref().is_none_or(|t| t.iter().any(|x| x.as_str() == event.event_type)) =>
+            {
+                Some(Event(event.clone()))
+            }
+            _ => None,
+        })?;
         let replay = {
             let (db, types) = (db.clone(), types.clone());
             stream::unfold(after, move |cursor| {
-                let (db, types) = (db.clone(), types.clone());
+                let (db, types, viewer) = (db.clone(), types.clone(), viewer.clone());
                 async move {
                     let from = cursor?;
-                    match backlog(&db, ws, from, &types).await {
+                    match backlog(&db, &viewer, from, &types).await {
                         Ok(page) if page.is_empty() => None,
                         Ok(page) => {
                             let next = page.last().map(|e| e.id);
@@ -185,22 +205,10 @@ impl EventSubscription {
                 Err(e) => stream::iter(vec![Err(e)]),
             })
         };
-        let last_replayed = Arc::new(std::sync::atomic::AtomicI64::new(after.unwrap_or(0)));
-        let seen = last_replayed.clone();
         let replay = replay.inspect(move |e| {
             if let Ok(e) = e {
-                seen.fetch_max(e.0.id, std::sync::atomic::Ordering::Relaxed);
+                last_replayed.fetch_max(e.0.id, std::sync::atomic::Ordering::Relaxed);
             }
-        });
-        let live = live(rx, move |env| match env {
-            Envelope::Stored { event, .. }
-                if event.workspace_id == ws
-                    && event.id > last_replayed.load(std::sync::atomic::Ordering::Relaxed)
-                    && types.as_ref().is_none_or(|t| t.iter().any(|x| x.as_str() == event.event_type)) =>
-            {
-                Some(Event(event.clone()))
-            }
-            _ => None,
         });
         Ok(replay.chain(live))
     }
@@ -211,22 +219,24 @@ impl EventSubscription {
         ctx: &Context<'_>,
         conversation_id: ID,
     ) -> Result<impl Stream<Item = async_graphql::Result<TypingEvent>> + use<>, ApiError> {
-        let viewer = ctx.viewer()?.clone();
         let id = crate::id::decode(crate::id::Kind::Conversation, &conversation_id, "conversationId")?;
-        let bus = ctx.data::<EventBus>().map_err(|_| ApiError::Internal)?;
-        Ok(live(bus.subscribe(), move |env| match env {
-            Envelope::Typing(t) if t.workspace_id == viewer.workspace_id && t.conversation_id == id => {
-                Some(TypingEvent {
-                    conversation_id: conversation_id.clone(),
-                    sender_kind: t.sender_kind.into(),
-                    sender_id: crate::messages::sender_kind_id(t.sender_kind.into())
-                        .zip(t.sender_id)
-                        .map(|(kind, id)| crate::id::encode(kind, id)),
-                    on: t.on,
-                })
-            }
+        // Typing signals carry no conversation row: check at once that the viewer sees this one.
+        crate::lists::loaders(ctx)?
+            .conversation()
+            .load_one(id)
+            .await?
+            .ok_or_else(|| ApiError::NotFound("conversation".into()))?;
+        live(ctx, move |env| match env {
+            Envelope::Typing(t) if t.conversation_id == id => Some(TypingEvent {
+                conversation_id: conversation_id.clone(),
+                sender_kind: t.sender_kind.into(),
+                sender_id: crate::messages::sender_kind_id(t.sender_kind.into())
+                    .zip(t.sender_id)
+                    .map(|(kind, id)| crate::id::encode(kind, id)),
+                on: t.on,
+            }),
             _ => None,
-        }))
+        })
     }
 
     /// New messages: of one conversation, of one bot's conversations, or (no argument) of the whole workspace.
@@ -236,23 +246,20 @@ impl EventSubscription {
         conversation_id: Option<ID>,
         bot_id: Option<ID>,
     ) -> Result<impl Stream<Item = async_graphql::Result<Message>> + use<>, ApiError> {
-        let viewer = ctx.viewer()?.clone();
         let conv = conversation_id
             .as_ref()
             .map(|c| crate::id::decode(crate::id::Kind::Conversation, c, "conversationId"))
             .transpose()?;
         let bot = bot_id.as_ref().map(|b| crate::id::decode(crate::id::Kind::Bot, b, "botId")).transpose()?;
-        let bus = ctx.data::<EventBus>().map_err(|_| ApiError::Internal)?;
-        Ok(live(bus.subscribe(), move |env| match env {
+        live(ctx, move |env| match env {
             Envelope::Stored { event, message: Some(m), conversation, .. }
                 if event.event_type == EventType::MessageCreated.as_str()
-                    && event.workspace_id == viewer.workspace_id
                     && conv.is_none_or(|c| m.conversation_id == c)
                     && bot.is_none_or(|b| conversation.as_ref().is_some_and(|c| c.bot_id == Some(b))) =>
             {
                 Some(Message(m.clone()))
             }
             _ => None,
-        }))
+        })
     }
 }

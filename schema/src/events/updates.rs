@@ -2,9 +2,8 @@
 //! in memory on that new state. The state is read when the event is delivered (once per instance), so a burst of
 //! changes may show the latest state more than once; `events(after:)` has every change in order.
 
+use super::Envelope;
 use super::subscription::live;
-use super::{Envelope, EventBus};
-use crate::context::ContextExt;
 use crate::conversations::Conversation;
 use crate::enums::{ConversationStatus, HandledBy, Priority, TicketStatus};
 use crate::error::{ApiError, ApiResult};
@@ -64,7 +63,6 @@ impl UpdateSubscription {
         conversation_id: Option<ID>,
         filter: Option<ConversationUpdatedFilter>,
     ) -> Result<impl Stream<Item = async_graphql::Result<Conversation>> + use<>, ApiError> {
-        let ws = ctx.viewer()?.workspace_id;
         let f = filter.unwrap_or_default();
         let only = ids(Kind::Conversation, conversation_id.as_ref(), f.ids.as_ref(), "conversationId")?;
         let assignee = one(Kind::Agent, f.assignee_id.as_ref(), "filter.assigneeId")?;
@@ -72,12 +70,10 @@ impl UpdateSubscription {
         let statuses: Option<Vec<entities::enums::ConversationStatus>> =
             f.statuses.map(|s| s.into_iter().map(Into::into).collect());
         let handled_by = f.handled_by.map(entities::enums::HandledBy::from);
-        let bus = ctx.data::<EventBus>().map_err(|_| ApiError::Internal)?;
-        Ok(live(bus.subscribe(), move |env| match env {
+        live(ctx, move |env| match env {
             Envelope::Stored { event, conversation: Some(c), .. }
-                if event.workspace_id == ws
-                    && EventType::parse(&event.event_type)
-                        .is_some_and(|t| t.is_conversation() || t == EventType::MessageCreated)
+                if EventType::parse(&event.event_type)
+                    .is_some_and(|t| t.is_conversation() || t == EventType::MessageCreated)
                     && only.as_ref().is_none_or(|o| o.contains(&c.id))
                     && statuses.as_ref().is_none_or(|s| s.contains(&c.status))
                     && assignee.is_none_or(|a| c.assignee_agent_id == Some(a))
@@ -87,7 +83,7 @@ impl UpdateSubscription {
                 Some(Conversation(c.clone()))
             }
             _ => None,
-        }))
+        })
     }
 
     /// A ticket was created or changed (fields, assignment, status, comments): its new state. One ticket
@@ -98,7 +94,6 @@ impl UpdateSubscription {
         ticket_id: Option<ID>,
         filter: Option<TicketUpdatedFilter>,
     ) -> Result<impl Stream<Item = async_graphql::Result<Ticket>> + use<>, ApiError> {
-        let ws = ctx.viewer()?.workspace_id;
         let f = filter.unwrap_or_default();
         let only = ids(Kind::Ticket, ticket_id.as_ref(), f.ids.as_ref(), "ticketId")?;
         let assignee = one(Kind::Agent, f.assignee_id.as_ref(), "filter.assigneeId")?;
@@ -106,11 +101,9 @@ impl UpdateSubscription {
             f.statuses.map(|s| s.into_iter().map(Into::into).collect());
         let priorities: Option<Vec<entities::enums::Priority>> =
             f.priorities.map(|s| s.into_iter().map(Into::into).collect());
-        let bus = ctx.data::<EventBus>().map_err(|_| ApiError::Internal)?;
-        Ok(live(bus.subscribe(), move |env| match env {
+        live(ctx, move |env| match env {
             Envelope::Stored { event, ticket: Some(t), .. }
-                if event.workspace_id == ws
-                    && EventType::parse(&event.event_type).is_some_and(EventType::is_ticket)
+                if EventType::parse(&event.event_type).is_some_and(EventType::is_ticket)
                     && only.as_ref().is_none_or(|o| o.contains(&t.id))
                     && statuses.as_ref().is_none_or(|s| s.contains(&t.status))
                     && priorities.as_ref().is_none_or(|p| p.contains(&t.priority))
@@ -119,6 +112,6 @@ impl UpdateSubscription {
                 Some(Ticket(t.clone()))
             }
             _ => None,
-        }))
+        })
     }
 }

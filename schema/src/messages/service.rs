@@ -16,8 +16,7 @@ use entities::enums::{ConversationStatus, MessageKind, MessageStatus, SenderKind
 use entities::{agent, bot, conversation, event, message};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, IntoActiveModel,
-    QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, IntoActiveModel, QueryFilter, Set,
 };
 use uuid::Uuid;
 
@@ -149,6 +148,7 @@ pub async fn resolve_sender<C: ConnectionTrait>(
     kind: SenderKind,
     sender_id: Option<Uuid>,
 ) -> ApiResult<Option<Uuid>> {
+    let sender_id = crate::auth::acting::sender(viewer, kind, sender_id)?;
     match kind {
         SenderKind::System => Ok(None),
         SenderKind::Contact => match sender_id {
@@ -223,13 +223,12 @@ pub async fn write_in<C: ConnectionTrait>(
     sender_id: Option<Uuid>,
 ) -> Result<Sent, DbErr> {
     // First statement writes: the row lock (PostgreSQL) or write lock (SQLite) orders concurrent senders.
-    let counted = conversation::Entity::update_many()
+    let counted = crate::scope::scoped_update::<conversation::Entity>(viewer)
         .col_expr(
             conversation::Column::MessageCount,
             sea_orm::sea_query::ExprTrait::add(Expr::col(conversation::Column::MessageCount), 1),
         )
         .filter(conversation::Column::Id.eq(new.conversation_id))
-        .filter(conversation::Column::WorkspaceId.eq(viewer.workspace_id))
         .exec_with_returning(txn)
         .await?;
     let Some(conv) = counted.into_iter().next() else {

@@ -1,6 +1,7 @@
 //! Relay's `Node` interface, `node(id:)` and `nodes(ids:)`: any object by global id, inside the viewer's workspace.
 
 use crate::agents::Agent;
+use crate::api_keys::ApiKey;
 use crate::bots::Bot;
 use crate::contacts::Contact;
 use crate::context::ContextExt;
@@ -26,6 +27,7 @@ pub enum Node {
     Message(Message),
     Ticket(Ticket),
     Label(Label),
+    ApiKey(ApiKey),
 }
 
 pub const MAX_NODES: usize = 100;
@@ -34,6 +36,10 @@ pub(crate) async fn load(ctx: &Context<'_>, id: &ID) -> ApiResult<Option<Node>> 
     let (kind, uuid) =
         id::decode_any(id).map_err(|_| ApiError::bad_input("id", format!("malformed id {:?}", id::shorten(id))))?;
     let l = loaders(ctx)?;
+    // `node` may return any type: the type's read scope is checked here, for the object asked for.
+    if let Some(scope) = crate::auth::policy::type_scope(kind.name()) {
+        ctx.viewer()?.require(scope, &format!("reading {}", kind.name()))?;
+    }
     Ok(match kind {
         Kind::Workspace => {
             let ws = workspaces::current(ctx).await?;
@@ -46,6 +52,7 @@ pub(crate) async fn load(ctx: &Context<'_>, id: &ID) -> ApiResult<Option<Node>> 
         Kind::Message => l.message().load_one(uuid).await?.map(|m| Node::Message(Message(m))),
         Kind::Ticket => l.ticket().load_one(uuid).await?.map(|m| Node::Ticket(Ticket(m))),
         Kind::Label => l.label().load_one(uuid).await?.map(|m| Node::Label(Label(m))),
+        Kind::ApiKey => l.api_key().load_one(uuid).await?.map(|m| Node::ApiKey(ApiKey(m))),
     })
 }
 

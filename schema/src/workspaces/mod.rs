@@ -5,8 +5,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::id::{self, Kind};
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
-use entities::workspace::{Entity, Model};
-use sea_orm::EntityTrait;
+use entities::workspace::Model;
 
 pub struct Workspace(pub Model);
 
@@ -18,7 +17,7 @@ impl Workspace {
     async fn name(&self) -> &str {
         &self.0.name
     }
-    /// The short name used in URLs and the `X-Parlor-Workspace` header.
+    /// The short name used in URLs and in tokens' `workspace` claim.
     async fn slug(&self) -> &str {
         &self.0.slug
     }
@@ -30,7 +29,7 @@ impl Workspace {
 /// The viewer's workspace row.
 pub async fn current(ctx: &Context<'_>) -> ApiResult<Workspace> {
     let viewer = ctx.viewer()?;
-    let row = Entity::find_by_id(viewer.workspace_id).one(ctx.db()?).await?;
+    let row = crate::scope::own_workspace(viewer).one(ctx.db()?).await?;
     row.map(Workspace).ok_or_else(|| ApiError::NotFound("workspace".into()))
 }
 
