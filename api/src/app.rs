@@ -2,9 +2,11 @@
 //! SIGINT/SIGTERM, then close WebSockets (1001) and finish in-flight requests within `--shutdown-timeout`
 //! (crate::server).
 
-use crate::config::{DemoData, Serve};
-use crate::state::AppState;
-use crate::{db, http, seed, server, tenancy};
+use crate::config::{AuthOpts, DemoData, Env, IntrospectionSetting, Serve};
+use crate::state::{AppState, GraphiqlHeaders};
+use crate::{auth, db, http, seed, server};
+use schema::auth::access::Introspection;
+use schema::auth::token::TokenSigner;
 use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,12 +16,56 @@ use tokio::net::TcpListener;
 const INTROSPECTION_DEPTH: usize = 20;
 /// Longest we wait for the pool to close after the drain (a request past the deadline may still hold a connection).
 const POOL_CLOSE_TIMEOUT: Duration = Duration::from_secs(1);
+/// Lifetime of the admin token printed at start-up and put in GraphiQL, in development only: a working day.
+pub const DEV_TOKEN_TTL: chrono::Duration = chrono::Duration::hours(12);
 
-pub async fn serve(database_url: Option<&str>, opts: Serve) -> anyhow::Result<()> {
+pub async fn serve(database_url: Option<&str>, auth_opts: &AuthOpts, opts: Serve) -> anyhow::Result<()> {
+    let production = auth_opts.env == Env::Production;
+    refuse_unsafe_production(auth_opts, &opts)?;
     let url = db::resolve_url(database_url)?;
     let conn = db::connect(&url, opts.db_pool, opts.db_acquire_timeout).await?;
     db::migrate(&conn).await?;
-    maybe_seed(&conn, opts.demo_data, db::is_sqlite(&url)).await?;
+    if production {
+        if seed::holds_demo_data(&conn).await? {
+            anyhow::bail!("production mode refuses to serve the demo data (agents @acme.example / @globex.example)");
+        }
+    } else {
+        maybe_seed(&conn, opts.demo_data, db::is_sqlite(&url)).await?;
+    }
+    let signer = match auth_opts.secret() {
+        Some(secret) => Some(Arc::new(
+            TokenSigner::new(secret.as_bytes(), auth_opts.jwt_issuer.clone(), auth_opts.jwt_audience.clone())
+                .map_err(|e| anyhow::anyhow!("PARLOR_JWT_SECRET: {e}"))?,
+        )),
+        None => None,
+    };
+    let authenticator = Arc::new(auth::Authenticator::new(conn.clone(), verifier(auth_opts).await?));
+    tokio::spawn(authenticator.keys.clone().keep_flushing(opts.key_use_interval));
+    let introspection = opts.introspection.unwrap_or(if production {
+        IntrospectionSetting::Authenticated
+    } else {
+        IntrospectionSetting::Public
+    });
+    let setup = || schema::auth::Setup {
+        introspection: match introspection {
+            IntrospectionSetting::Public => Introspection::Public,
+            IntrospectionSetting::Authenticated | IntrospectionSetting::Off => Introspection::Authenticated,
+        },
+        introspection_off: introspection == IntrospectionSetting::Off,
+        signer: signer.clone(),
+    };
+    let origins = http::cors::Origins::parse(&opts.cors_origins).map_err(|e| anyhow::anyhow!("--cors-origins: {e}"))?;
+    let dev_admin = match (&signer, production) {
+        (Some(signer), false) => seed::first_admin(&conn).await?.map(|(ws, agent)| (signer.clone(), ws, agent)),
+        _ => None,
+    };
+    let graphiql = match (opts.graphiql.unwrap_or(!production), &dev_admin) {
+        (false, _) => None,
+        (true, Some((signer, workspace, agent))) => {
+            Some(GraphiqlHeaders::DevToken { signer: signer.clone(), workspace: *workspace, agent: *agent })
+        }
+        (true, None) => Some(GraphiqlHeaders::Placeholder),
+    };
 
     let limits = schema::Limits {
         depth: opts.max_depth,
@@ -36,13 +82,15 @@ pub async fn serve(database_url: Option<&str>, opts: Serve) -> anyhow::Result<()
     }
     let introspection_limits = schema::Limits { depth: limits.depth.max(INTROSPECTION_DEPTH), ..limits };
     let state = Arc::new(AppState {
-        schema: schema::build(conn.clone(), bus.clone(), limits, spec.clone()),
-        introspection: schema::build(conn.clone(), bus, introspection_limits, spec),
+        schema: schema::build(conn.clone(), bus.clone(), limits, spec.clone(), setup()),
+        introspection: schema::build(conn.clone(), bus, introspection_limits, spec, setup()),
         db: conn.clone(),
-        workspaces: tenancy::WorkspaceCache::default(),
+        auth: authenticator.clone(),
         body_limit: opts.body_limit,
         body_timeout: opts.body_timeout,
         shutdown: tokio::sync::watch::Sender::new(false),
+        origins,
+        graphiql,
     });
     let sockets = state.shutdown.clone();
     let listener = TcpListener::bind(opts.listen).await?;
@@ -51,18 +99,81 @@ pub async fn serve(database_url: Option<&str>, opts: Serve) -> anyhow::Result<()
     {
         use std::io::Write;
         let mut out = std::io::stdout().lock();
-        let _ = writeln!(out, "Parlor listening on http://{addr}\nGraphiQL: http://{addr}/graphiql");
+        let _ = writeln!(out, "Parlor listening on http://{addr}");
+        if state.graphiql.is_some() {
+            let _ = writeln!(out, "GraphiQL: http://{addr}/graphiql");
+        }
+        if let Some((signer, ws, agent)) = &dev_admin
+            && let Ok(minted) = signer.mint(*ws, *agent, schema::auth::Role::Admin, None, DEV_TOKEN_TTL)
+        {
+            let _ = writeln!(
+                out,
+                "Admin token (development only, valid {} h):\n  Authorization: Bearer {}",
+                DEV_TOKEN_TTL.num_hours(),
+                minted.token
+            );
+        }
         let _ = out.flush();
     }
     tracing::info!(%addr, "listening");
     let timeouts = server::Timeouts { header: opts.header_timeout, shutdown: opts.shutdown_timeout };
     server::serve(listener, http::router(state), timeouts, sockets, shutdown_signal()).await;
+    authenticator.keys.flush_last_used().await;
     match tokio::time::timeout(POOL_CLOSE_TIMEOUT, conn.close()).await {
         Ok(closed) => closed?,
         Err(_) => tracing::warn!("the database pool did not close in time"),
     }
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Production mode refuses development secrets, weak ones, no way to verify tokens, and demo data.
+fn refuse_unsafe_production(auth: &AuthOpts, opts: &Serve) -> anyhow::Result<()> {
+    if auth.env != Env::Production {
+        return Ok(());
+    }
+    match &auth.jwt_secret {
+        Some(s) if s.0 == crate::config::DEV_JWT_SECRET => {
+            anyhow::bail!("production mode refuses the development JWT secret: set a real PARLOR_JWT_SECRET")
+        }
+        Some(s) if s.0.len() < schema::auth::token::MIN_SECRET_BYTES => anyhow::bail!(
+            "production mode needs a PARLOR_JWT_SECRET of at least {} bytes",
+            schema::auth::token::MIN_SECRET_BYTES
+        ),
+        None if auth.jwt_jwks.is_none() => {
+            anyhow::bail!("production mode needs PARLOR_JWT_SECRET or PARLOR_JWT_JWKS to verify tokens")
+        }
+        _ => {}
+    }
+    if opts.demo_data == DemoData::Yes {
+        anyhow::bail!("production mode refuses --demo-data yes");
+    }
+    Ok(())
+}
+
+/// The JWT verifier of the configuration (the JWKS is loaded now: a broken file stops the start).
+pub async fn verifier(opts: &AuthOpts) -> anyhow::Result<auth::jwt::Verifier> {
+    let secret = match opts.secret() {
+        Some(s) => Some(
+            jsonwebtoken::DecodingKey::from_secret(s.as_bytes())
+                .map_err(|e| anyhow::anyhow!("PARLOR_JWT_SECRET: {e}"))?,
+        ),
+        None => None,
+    };
+    let jwks = match &opts.jwt_jwks {
+        Some(location) => {
+            Some(auth::jwks::Jwks::load(location).await.map_err(|e| anyhow::anyhow!("PARLOR_JWT_JWKS: {e}"))?)
+        }
+        None => None,
+    };
+    Ok(auth::jwt::Verifier {
+        secret,
+        jwks,
+        issuer: opts.jwt_issuer.clone(),
+        audience: opts.jwt_audience.clone(),
+        workspace_claim: opts.jwt_workspace_claim.clone(),
+        role_claim: opts.jwt_role_claim.clone(),
+    })
 }
 
 async fn maybe_seed(conn: &DatabaseConnection, demo: DemoData, sqlite: bool) -> anyhow::Result<()> {

@@ -24,6 +24,9 @@ pub struct Global {
     /// Log format: `pretty` for humans, `json` for log collectors.
     #[arg(long, env = "PARLOR_LOG_FORMAT", value_enum, default_value_t = LogFormat::Pretty, global = true)]
     pub log_format: LogFormat,
+
+    #[command(flatten)]
+    pub auth: AuthOpts,
 }
 
 #[derive(Subcommand, Debug)]
@@ -36,6 +39,147 @@ pub enum Command {
     Seed(Seed),
     /// Print the GraphQL schema (SDL).
     Schema,
+    /// Print the permission table (which role and scope may run each field), as README.md shows it.
+    Policy,
+    /// Mint a development JWT for an agent (or a contact) of a workspace, signed with the JWT secret.
+    Token(TokenCmd),
+    /// Create, list or revoke API keys from the command line.
+    #[command(subcommand, name = "api-key")]
+    ApiKey(ApiKeyCmd),
+}
+
+/// Whether this is a development machine or a deployment.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Env {
+    /// Local use: the development JWT secret is allowed, GraphiQL gets a ready token, introspection is public.
+    Development,
+    /// Refuses to start with development secrets or the demo data; GraphiQL off and introspection for
+    /// authenticated principals unless configured otherwise.
+    Production,
+}
+
+/// A secret from the configuration: never printed, never logged.
+#[derive(Clone)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+impl std::str::FromStr for Secret {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Secret(s.to_owned()))
+    }
+}
+
+/// How tokens are checked (and, with a secret, signed).
+#[derive(Parser, Debug, Clone)]
+pub struct AuthOpts {
+    /// `development` or `production` (see README.md: production refuses development secrets and the demo data).
+    #[arg(long = "env", env = "PARLOR_ENV", value_enum, default_value_t = Env::Development, global = true)]
+    pub env: Env,
+
+    /// HS256 secret for JWTs (at least 32 bytes). Development falls back to a fixed, public development secret;
+    /// production requires a real one or a JWKS.
+    #[arg(long, env = "PARLOR_JWT_SECRET", hide_env_values = true, global = true)]
+    pub jwt_secret: Option<Secret>,
+
+    /// An identity provider's public keys for RS256/ES256 tokens: an `https://…` URL (fetched and cached) or a
+    /// file path.
+    #[arg(long, env = "PARLOR_JWT_JWKS", global = true)]
+    pub jwt_jwks: Option<String>,
+
+    /// Required `iss` of every JWT, when set.
+    #[arg(long, env = "PARLOR_JWT_ISSUER", global = true)]
+    pub jwt_issuer: Option<String>,
+
+    /// Required `aud` of every JWT, when set.
+    #[arg(long, env = "PARLOR_JWT_AUDIENCE", global = true)]
+    pub jwt_audience: Option<String>,
+
+    /// The claim naming the workspace (id or slug); identity providers may need a namespaced one.
+    #[arg(long, env = "PARLOR_JWT_WORKSPACE_CLAIM", default_value = "workspace", global = true)]
+    pub jwt_workspace_claim: String,
+
+    /// The claim naming the role (`admin`, `agent`, `analyst`, `contact`).
+    #[arg(long, env = "PARLOR_JWT_ROLE_CLAIM", default_value = "role", global = true)]
+    pub jwt_role_claim: String,
+}
+
+/// The HS256 development secret: public (it is in this source file), so production refuses it.
+pub const DEV_JWT_SECRET: &str = "parlor-development-secret-not-for-production-use";
+
+impl AuthOpts {
+    /// The HS256 secret in effect: the configured one, or the development one in development mode.
+    pub fn secret(&self) -> Option<&str> {
+        match (&self.jwt_secret, self.env) {
+            (Some(s), _) => Some(s.0.as_str()),
+            (None, Env::Development) => Some(DEV_JWT_SECRET),
+            (None, Env::Production) => None,
+        }
+    }
+}
+
+#[derive(Parser, Debug)]
+pub struct TokenCmd {
+    /// The workspace (slug or id).
+    #[arg(long)]
+    pub workspace: String,
+    /// `admin`, `agent`, `analyst` or `contact`.
+    #[arg(long, default_value = "admin")]
+    pub role: String,
+    /// The agent (email or id); default: the workspace's first agent with the role (or its first admin).
+    #[arg(long, conflicts_with = "contact")]
+    pub agent: Option<String>,
+    /// The contact (id) of a widget token (`--role contact`).
+    #[arg(long)]
+    pub contact: Option<String>,
+    /// Fewer scopes than the role's, comma-separated (`conversations:read,messages:read`).
+    #[arg(long)]
+    pub scopes: Option<String>,
+    /// Lifetime (`1h`, `30m`, `3600`).
+    #[arg(long, default_value = "1h", value_parser = parse_lifetime)]
+    pub ttl: Duration,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ApiKeyCmd {
+    /// Create a key and print its secret (shown once).
+    Create {
+        #[arg(long)]
+        workspace: String,
+        #[arg(long)]
+        name: String,
+        /// `admin`, `agent` or `analyst` (a bot key: give `--bot` instead).
+        #[arg(long)]
+        role: Option<String>,
+        /// Fewer scopes than the role's, comma-separated.
+        #[arg(long)]
+        scopes: Option<String>,
+        /// A bot key: the bot's id; the key acts as that bot.
+        #[arg(long)]
+        bot: Option<String>,
+        /// Lifetime (`30d`, `12h`); never expires if absent.
+        #[arg(long, value_parser = parse_lifetime)]
+        expires_in: Option<Duration>,
+        /// Rate-limit budget (cost points per minute) instead of the role's default.
+        #[arg(long)]
+        budget: Option<i64>,
+    },
+    /// List a workspace's keys (never their secrets).
+    List {
+        #[arg(long)]
+        workspace: String,
+    },
+    /// Revoke a key (its prefix `prl_…` or id).
+    Revoke {
+        #[arg(long)]
+        workspace: String,
+        key: String,
+    },
 }
 
 #[derive(Parser, Debug, Clone)]
@@ -96,6 +240,32 @@ pub struct Serve {
     #[arg(long, env = "PARLOR_EVENT_BUFFER", default_value_t = 4096,
         value_parser = clap::value_parser!(u32).range(16..=1_000_000))]
     pub event_buffer: u32,
+
+    /// Browser origins allowed to call the API (CORS) and to open WebSockets, comma-separated
+    /// (`https://app.example.com`), or `*` for any. Default: none (same-origin only). Credentials (cookies) are
+    /// never allowed: the API authenticates with bearer tokens.
+    #[arg(long, env = "PARLOR_CORS_ORIGINS", value_delimiter = ',')]
+    pub cors_origins: Vec<String>,
+
+    /// Who may read the schema (`__schema`, `__type`): `public`, `authenticated`, or `off`. Default: `public` in
+    /// development, `authenticated` in production.
+    #[arg(long, env = "PARLOR_INTROSPECTION", value_enum)]
+    pub introspection: Option<IntrospectionSetting>,
+
+    /// Serve GraphiQL (`/graphiql`, and `GET /graphql` to browsers). Default: on in development, off in production.
+    #[arg(long, env = "PARLOR_GRAPHIQL")]
+    pub graphiql: Option<bool>,
+
+    /// How often each server writes the `lastUsedAt` of the API keys it saw (no write per request).
+    #[arg(long, env = "PARLOR_KEY_USE_INTERVAL", default_value = "60s", value_parser = parse_duration)]
+    pub key_use_interval: Duration,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IntrospectionSetting {
+    Public,
+    Authenticated,
+    Off,
 }
 
 impl Default for Serve {
@@ -132,21 +302,38 @@ pub const DEFAULT_SQLITE: &str = "sqlite://data/parlor.db?mode=rwc";
 
 /// `2s`, `800ms` or a bare number of seconds (`2`, `0.5`).
 fn parse_duration(s: &str) -> Result<Duration, String> {
+    parse_span(s, 86_400.0)
+}
+
+/// A credential's lifetime: `1h`, `30m`, `30d`, `3600` (seconds); at most a year.
+fn parse_lifetime(s: &str) -> Result<Duration, String> {
+    parse_span(s, 366.0 * 86_400.0)
+}
+
+fn parse_span(s: &str, max_secs: f64) -> Result<Duration, String> {
     let s = s.trim();
-    let (number, scale) = match (s.strip_suffix("ms"), s.strip_suffix('s')) {
-        (Some(ms), _) => (ms, 0.001),
-        (None, Some(secs)) => (secs, 1.0),
-        (None, None) => (s, 1.0),
+    let (number, scale) = if let Some(ms) = s.strip_suffix("ms") {
+        (ms, 0.001)
+    } else if let Some(n) = s.strip_suffix('s') {
+        (n, 1.0)
+    } else if let Some(n) = s.strip_suffix('m') {
+        (n, 60.0)
+    } else if let Some(n) = s.strip_suffix('h') {
+        (n, 3600.0)
+    } else if let Some(n) = s.strip_suffix('d') {
+        (n, 86_400.0)
+    } else {
+        (s, 1.0)
     };
     match number.trim().parse::<f64>() {
-        Ok(n) if n.is_finite() && n >= 0.0 && n * scale <= 86_400.0 => Ok(Duration::from_secs_f64(n * scale)),
-        _ => Err(format!("`{s}` is not a duration: write e.g. `2s`, `800ms` or `2`")),
+        Ok(n) if n.is_finite() && n >= 0.0 && n * scale <= max_secs => Ok(Duration::from_secs_f64(n * scale)),
+        _ => Err(format!("`{s}` is not a duration (at most {max_secs} s): write e.g. `2s`, `800ms`, `1h` or `2`")),
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::parse_duration;
+    use super::{parse_duration, parse_lifetime};
     use std::time::Duration;
 
     #[test]
@@ -156,5 +343,8 @@ mod tests {
         assert_eq!(parse_duration("1.5"), Ok(Duration::from_millis(1500)));
         assert!(parse_duration("soon").is_err());
         assert!(parse_duration("-1s").is_err());
+        assert_eq!(parse_lifetime("30d"), Ok(Duration::from_secs(30 * 86_400)));
+        assert_eq!(parse_lifetime("1h"), Ok(Duration::from_secs(3600)));
+        assert!(parse_duration("2d").is_err());
     }
 }

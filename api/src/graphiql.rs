@@ -54,7 +54,7 @@ fn js_string(s: &str) -> String {
 
 /// The GraphiQL page for the GraphQL `endpoint` (a path such as `/graphql`, or
 /// an absolute URL), with the headers editor open and pre-filled with
-/// `default_headers` (JSON text such as `{"X-Parlor-Workspace": "acme"}`).
+/// `default_headers` (JSON text such as `{"Authorization": "Bearer …"}`).
 pub fn page(endpoint: &str, default_headers: &str) -> Html<String> {
     let v = ASSET_VERSION.as_str();
     let endpoint = js_string(endpoint);

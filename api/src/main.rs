@@ -1,7 +1,9 @@
 //! `parlor`: the Parlor server and its tools. `parlor` alone runs `parlor serve`.
 
 mod app;
+mod auth;
 mod config;
+mod credentials;
 mod db;
 mod graphiql;
 mod http;
@@ -9,7 +11,6 @@ mod seed;
 mod server;
 mod state;
 mod telemetry;
-mod tenancy;
 
 use clap::Parser;
 use config::{Cli, Command};
@@ -31,7 +32,7 @@ async fn main() -> std::process::ExitCode {
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let url = cli.global.database_url.as_deref();
     match cli.command.unwrap_or(Command::Serve(config::Serve::default())) {
-        Command::Serve(opts) => app::serve(url, opts).await,
+        Command::Serve(opts) => app::serve(url, &cli.global.auth, opts).await,
         Command::Migrate => {
             let conn = db::connect(&db::resolve_url(url)?, 2, db::TOOL_ACQUIRE_TIMEOUT).await?;
             db::migrate(&conn).await?;
@@ -53,6 +54,19 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Schema => {
             print!("{}", schema::sdl());
             Ok(())
+        }
+        Command::Policy => {
+            print!("{}", schema::auth::policy::markdown());
+            Ok(())
+        }
+        Command::Token(cmd) => {
+            let conn = db::connect(&db::resolve_url(url)?, 2, db::TOOL_ACQUIRE_TIMEOUT).await?;
+            credentials::token(&conn, &cli.global.auth, cmd).await
+        }
+        Command::ApiKey(cmd) => {
+            let conn = db::connect(&db::resolve_url(url)?, 2, db::TOOL_ACQUIRE_TIMEOUT).await?;
+            db::migrate(&conn).await?;
+            credentials::api_key(&conn, cmd).await
         }
     }
 }

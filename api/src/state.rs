@@ -1,8 +1,11 @@
 //! What every handler shares.
 
-use crate::tenancy::WorkspaceCache;
+use crate::auth::Authenticator;
 use schema::ParlorSchema;
+use schema::auth::token::TokenSigner;
 use sea_orm::DatabaseConnection;
+use std::sync::Arc;
+use uuid::Uuid;
 
 pub struct AppState {
     pub schema: ParlorSchema,
@@ -10,14 +13,36 @@ pub struct AppState {
     /// than data queries need); used only for operations made of introspection fields alone.
     pub introspection: ParlorSchema,
     pub db: DatabaseConnection,
-    pub workspaces: WorkspaceCache,
+    pub auth: Arc<Authenticator>,
     pub body_limit: usize,
     /// Longest a request body may take to arrive (`--body-timeout`).
     pub body_timeout: std::time::Duration,
     /// Set to `true` once the server is shutting down: every WebSocket holds a receiver, closes with 1001 when it
     /// flips, and drops the receiver, so `closed()` on this sender says when the last socket is gone.
     pub shutdown: tokio::sync::watch::Sender<bool>,
+    /// Origins allowed to open WebSockets (the CORS list); empty: any (browsers without one are same-origin).
+    pub origins: crate::http::cors::Origins,
+    /// GraphiQL, when served: the headers its editor starts with.
+    pub graphiql: Option<GraphiqlHeaders>,
 }
 
-/// Headers GraphiQL starts with, so a newcomer's first query runs against the demo workspace.
-pub const GRAPHIQL_HEADERS: &str = r#"{"X-Parlor-Workspace": "acme"}"#;
+/// What GraphiQL's headers editor starts with.
+pub enum GraphiqlHeaders {
+    /// Development: a fresh admin token for this agent on every page load.
+    DevToken { signer: Arc<TokenSigner>, workspace: Uuid, agent: Uuid },
+    /// Elsewhere: a placeholder to fill in.
+    Placeholder,
+}
+
+impl GraphiqlHeaders {
+    pub fn json(&self) -> String {
+        let token = match self {
+            GraphiqlHeaders::DevToken { signer, workspace, agent } => signer
+                .mint(*workspace, *agent, schema::auth::Role::Admin, None, crate::app::DEV_TOKEN_TTL)
+                .map(|m| m.token)
+                .unwrap_or_default(),
+            GraphiqlHeaders::Placeholder => "<your token or API key>".to_owned(),
+        };
+        serde_json::json!({ "Authorization": format!("Bearer {token}") }).to_string()
+    }
+}

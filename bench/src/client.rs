@@ -13,7 +13,8 @@ pub const STATEMENTS_HEADER: &str = "x-parlor-sql-statements";
 pub struct Gql {
     http: reqwest::Client,
     url: String,
-    workspace: String,
+    /// The bearer credential of every request (an admin API key of the benchmark workspace).
+    credential: String,
 }
 
 /// A successful response: its `data` and the statement count the server reported.
@@ -23,13 +24,18 @@ pub struct Answer {
 }
 
 impl Gql {
-    pub fn new(addr: SocketAddr, workspace: &str) -> Result<Gql> {
+    pub fn new(addr: SocketAddr, credential: &str) -> Result<Gql> {
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(60))
             .tcp_nodelay(true)
             .build()
             .context("HTTP client")?;
-        Ok(Gql { http, url: format!("http://{addr}/graphql"), workspace: workspace.to_owned() })
+        Ok(Gql { http, url: format!("http://{addr}/graphql"), credential: credential.to_owned() })
+    }
+
+    /// The bearer credential this client sends (the load generator and the subscribers send it too).
+    pub fn credential(&self) -> &str {
+        &self.credential
     }
 
     /// The JSON body of a request, as sent by this client and by the load generator.
@@ -44,7 +50,7 @@ impl Gql {
             .post(&self.url)
             .header("content-type", "application/json")
             .header("accept", "application/graphql-response+json")
-            .header("x-parlor-workspace", &self.workspace)
+            .bearer_auth(&self.credential)
             .body(Gql::body(query, variables))
             .send()
             .await

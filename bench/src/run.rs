@@ -74,7 +74,8 @@ pub async fn run_database(run: &DatabaseRun<'_>, settings: &Settings, env: Envir
         db_pool: settings.db_pool,
     })?;
     eprintln!("parlor-bench: server on {} (pid {}), log {}", server.addr, server.pid, log_file.display());
-    let gql = Gql::new(server.addr, &settings.workspace)?;
+    let credential = crate::server::api_key(run.parlor, &database.url, &settings.workspace)?;
+    let gql = Gql::new(server.addr, &credential)?;
     // The first request of a workspace looks it up once: not part of any measurement.
     gql.run("{ workspace { name } }", &json!({})).await.context("first request")?;
     let fixtures = Fixtures::discover(&gql, &settings.workspace).await.context("find the scenarios' data")?;

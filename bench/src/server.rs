@@ -42,6 +42,20 @@ pub struct ServerOptions<'a> {
     pub db_pool: Option<u32>,
 }
 
+/// An admin API key of `workspace` for the run, made with `parlor api-key create` on the run's copy of the
+/// database; its secret.
+pub fn api_key(binary: &Path, database_url: &str, workspace: &str) -> Result<String> {
+    let out = Command::new(binary)
+        .args(["api-key", "create", "--workspace", workspace, "--name", "parlor-bench", "--role", "admin"])
+        .env("DATABASE_URL", database_url)
+        .env("RUST_LOG", "warn")
+        .stderr(Stdio::inherit())
+        .output()
+        .with_context(|| format!("run {} api-key create", binary.display()))?;
+    anyhow::ensure!(out.status.success(), "parlor api-key create failed");
+    Ok(String::from_utf8(out.stdout).context("the key is not UTF-8")?.trim().to_owned())
+}
+
 /// A running `parlor serve`; stopped (SIGTERM, then SIGKILL) on [`Server::stop`] or drop.
 pub struct Server {
     child: Option<Child>,

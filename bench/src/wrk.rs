@@ -18,7 +18,8 @@ use std::time::Duration;
 /// One wrk run.
 pub struct Load<'a> {
     pub addr: SocketAddr,
-    pub workspace: &'a str,
+    /// The bearer credential every request sends.
+    pub credential: &'a str,
     /// JSON bodies; requests take them in turn (each thread starting elsewhere in the list).
     pub bodies: &'a [String],
     pub connections: u32,
@@ -149,14 +150,14 @@ fn write_script(load: &Load<'_>) -> Result<PathBuf> {
         let _ = writeln!(lua, "[==[{body}]==],");
     }
     lua.push_str("}\n");
-    let workspace = load.workspace.replace(['"', '\\'], "");
+    let credential = load.credential.replace(['"', '\\'], "");
     let _ = write!(
         lua,
         r#"wrk.method = "POST"
 wrk.path = "/graphql"
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Accept"] = "application/graphql-response+json"
-wrk.headers["X-Parlor-Workspace"] = "{workspace}"
+wrk.headers["Authorization"] = "Bearer {credential}"
 wrk.body = bodies[1]
 
 local threads = {{}}

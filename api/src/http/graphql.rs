@@ -6,9 +6,9 @@
 
 use super::negotiate::{self, MediaType};
 use super::request::{self, Malformed};
+use crate::auth::{self, Refusal};
 use crate::graphiql;
 use crate::state::AppState;
-use crate::tenancy;
 use async_graphql::parser::types::{
     DocumentOperations, ExecutableDocument, OperationDefinition, OperationType, Selection, SelectionSet,
 };
@@ -20,7 +20,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use schema::error::Code;
 use schema::stats::RequestStats;
-use schema::{Loaders, TaskQueue, Viewer};
+use schema::{Loaders, NoViewer, TaskQueue, Viewer};
 use serde::Serialize;
 use std::sync::Arc;
 
@@ -36,6 +36,11 @@ pub async fn get(
 ) -> Response {
     match upgrade {
         Ok(ws) => {
+            if !app.origins.allows(headers.get(header::ORIGIN)) {
+                let msg = "this origin may not open WebSockets here (see --cors-origins)";
+                return (StatusCode::FORBIDDEN, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], msg)
+                    .into_response();
+            }
             let shutdown = app.shutdown.subscribe();
             return super::ws::upgrade(app.schema.clone(), on_init(&app), ws, headers, shutdown).await;
         }
@@ -43,10 +48,17 @@ pub async fn get(
         Err(_) => {}
     }
     let raw = raw.unwrap_or_default();
-    if negotiate::wants_html(&headers) && !raw.contains("query=") {
-        return graphiql::page("/graphql", crate::state::GRAPHIQL_HEADERS).into_response();
+    if negotiate::wants_html(&headers)
+        && !raw.contains("query=")
+        && let Some(g) = &app.graphiql
+    {
+        return graphiql::page("/graphql", &g.json()).into_response();
     }
     let Some(media) = negotiate::response_type(&headers) else { return not_acceptable() };
+    if request::has_credential_param(&raw) {
+        let msg = "credentials never go in URLs: send `Authorization: Bearer …` instead";
+        return error_response(StatusCode::BAD_REQUEST, media, msg, Code::BadUserInput);
+    }
     match request::from_query_string(&raw) {
         Ok(req) => execute(&app, &headers, req, true, media).await,
         Err(e) => malformed(e, media),
@@ -89,40 +101,56 @@ pub async fn post(State(app): State<Arc<AppState>>, headers: HeaderMap, body: ax
     }
 }
 
-/// `connection_init`: the workspace comes from the payload (`{"X-Parlor-Workspace": "acme"}` or
-/// `{"workspace": "acme"}`) or the upgrade request's header. No workspace is allowed (operations then answer
-/// UNAUTHENTICATED); an unknown one is refused (4403).
+/// `connection_init`: the credential comes from the payload (`{"Authorization": "Bearer …"}`, any case, or
+/// `{"token": "…"}`) or else the upgrade request's `Authorization` header. A missing or refused credential closes
+/// the socket with 4403; the socket then closes with 4403 too when the credential expires or is revoked (checked
+/// by [`super::ws`] every few seconds through the session's check).
 fn on_init(app: &Arc<AppState>) -> super::ws::OnInit {
     let app = app.clone();
     Arc::new(move |payload: serde_json::Value, headers: HeaderMap| {
         let app = app.clone();
         Box::pin(async move {
-            let from_payload = ["X-Parlor-Workspace", "x-parlor-workspace", "workspace"]
-                .iter()
-                .find_map(|k| payload.get(*k).and_then(|v| v.as_str()).map(str::to_owned));
-            let from_header = headers.get(tenancy::HEADER).and_then(|v| v.to_str().ok()).map(str::to_owned);
-            let Some(key) = from_payload.or(from_header) else {
-                let mut data = async_graphql::Data::default();
-                data.insert(schema::NoViewer(
-                    "send the workspace in connection_init: {\"X-Parlor-Workspace\": \"…\"}".into(),
-                ));
-                return Ok(data);
+            let credential =
+                credential_in(&payload).or_else(|| match auth::bearer(headers.get(header::AUTHORIZATION)) {
+                    Ok(c) => c.map(str::to_owned),
+                    Err(_) => None,
+                });
+            let Some(credential) = credential else {
+                return Err("send `{\"Authorization\": \"Bearer <token>\"}` in connection_init".to_owned());
             };
-            match tenancy::viewer(Some(&key), &app.db, &app.workspaces).await {
-                Ok(Ok(viewer)) => {
-                    let mut data = async_graphql::Data::default();
-                    data.insert(Loaders::new(app.db.clone(), viewer.clone(), Arc::new(TaskQueue::detached())));
-                    data.insert(viewer);
-                    Ok(data)
-                }
-                Ok(Err(_)) => Err("unknown workspace".to_owned()),
-                Err(e) => {
-                    tracing::error!(error = %e, "workspace lookup failed");
-                    Err("the database is unavailable".to_owned())
-                }
-            }
+            let viewer = match app.auth.authenticate(&credential).await {
+                Ok(v) => v,
+                Err(Refusal::Unauthenticated(why)) => return Err(why),
+                Err(Refusal::Unavailable) => return Err("the database is unavailable; retry later".to_owned()),
+            };
+            let mut data = async_graphql::Data::default();
+            data.insert(Loaders::new(app.db.clone(), viewer.clone(), Arc::new(TaskQueue::detached())));
+            data.insert(viewer.clone());
+            let (auth, expires_at) = (app.auth.clone(), viewer.expires_at);
+            let check: super::ws::Check = Arc::new(move || {
+                let (auth, viewer) = (auth.clone(), viewer.clone());
+                Box::pin(async move {
+                    match auth.recheck(&viewer).await {
+                        Ok(()) | Err(Refusal::Unavailable) => Ok(()),
+                        Err(Refusal::Unauthenticated(why)) => Err(why),
+                    }
+                })
+            });
+            Ok(super::ws::Session { data, expires_at, check: Some(check) })
         })
     })
+}
+
+/// The credential of a `connection_init` payload: `Authorization` (any case) with or without `Bearer `, or `token`.
+fn credential_in(payload: &serde_json::Value) -> Option<String> {
+    let map = payload.as_object()?;
+    let value = map.iter().find(|(k, _)| k.eq_ignore_ascii_case("authorization") || *k == "token")?.1.as_str()?;
+    let value = value.trim();
+    let value = match value.split_once(' ') {
+        Some((scheme, rest)) if scheme.eq_ignore_ascii_case("bearer") => rest.trim(),
+        _ => value,
+    };
+    (!value.is_empty()).then(|| value.to_owned())
 }
 
 async fn execute(app: &AppState, headers: &HeaderMap, mut req: Request, is_get: bool, media: MediaType) -> Response {
@@ -146,19 +174,24 @@ async fn execute(app: &AppState, headers: &HeaderMap, mut req: Request, is_get: 
         let introspection_only = is_introspection_only(doc, operation.as_deref());
 
         let tasks = Arc::new(TaskQueue::default());
-        let header = headers.get(tenancy::HEADER).and_then(|v| v.to_str().ok());
-        match tenancy::viewer(header, &app.db, &app.workspaces).await {
-            Ok(Ok(viewer)) => {
-                let loaders = Loaders::new(app.db.clone(), viewer.clone(), tasks.clone());
-                req = req.data::<Viewer>(viewer).data(loaders);
+        let credential = match auth::bearer(headers.get(header::AUTHORIZATION)) {
+            Ok(c) => c,
+            Err(refusal) => return refused_credential(refusal, media),
+        };
+        match credential {
+            Some(credential) => match app.auth.authenticate(credential).await {
+                Ok(viewer) => {
+                    tracing::Span::current().record("principal", viewer.label());
+                    let loaders = Loaders::new(app.db.clone(), viewer.clone(), tasks.clone());
+                    req = req.data::<Viewer>(viewer).data(loaders);
+                }
+                Err(refusal) => return refused_credential(refusal, media),
+            },
+            None if headers.contains_key("x-parlor-workspace") => {
+                let why = "X-Parlor-Workspace is no longer accepted: send `Authorization: Bearer <token or API key>`";
+                req = req.data(NoViewer(why.into()));
             }
-            Ok(Err(none)) => req = req.data(none),
-            Err(e) => {
-                tracing::warn!(error = %e, "workspace lookup failed");
-                let msg = schema::error::ApiError::Unavailable.message();
-                let resp = error_response(StatusCode::SERVICE_UNAVAILABLE, media, &msg, Code::Unavailable);
-                return retry_later(resp);
-            }
+            None => {}
         }
 
         let schema = if introspection_only { &app.introspection } else { &app.schema };
@@ -166,6 +199,15 @@ async fn execute(app: &AppState, headers: &HeaderMap, mut req: Request, is_get: 
         let refused_before_execution =
             resp.data == Value::Null && !resp.errors.is_empty() && resp.errors.iter().all(|e| e.path.is_empty());
         if refused_before_execution {
+            if let Some(code) = auth_refusal(&resp.errors) {
+                let body = GqlBody { data: None, errors: &resp.errors };
+                return match code {
+                    Code::Unauthenticated => {
+                        unauthenticated(json_response(StatusCode::UNAUTHORIZED, media, &body, &stats), None)
+                    }
+                    _ => json_response(media.forbidden_status(), media, &body, &stats),
+                };
+            }
             return refused(resp.errors, media, &stats);
         }
         let body = GqlBody { data: Some(&resp.data), errors: &resp.errors };
@@ -175,6 +217,46 @@ async fn execute(app: &AppState, headers: &HeaderMap, mut req: Request, is_get: 
         json_response(StatusCode::OK, media, &body, &stats)
     })
     .await
+}
+
+/// A refused credential: 401 with `WWW-Authenticate` (RFC 6750), or 503 when the database could not be asked.
+fn refused_credential(refusal: Refusal, media: MediaType) -> Response {
+    match refusal {
+        Refusal::Unauthenticated(why) => {
+            let resp = error_response(StatusCode::UNAUTHORIZED, media, &why, Code::Unauthenticated);
+            unauthenticated(resp, Some(&why))
+        }
+        Refusal::Unavailable => {
+            let msg = schema::error::ApiError::Unavailable.message();
+            retry_later(error_response(StatusCode::SERVICE_UNAVAILABLE, media, &msg, Code::Unavailable))
+        }
+    }
+}
+
+/// Adds the `WWW-Authenticate` challenge; `invalid` says why a presented token was refused.
+fn unauthenticated(mut resp: Response, invalid: Option<&str>) -> Response {
+    let challenge = match invalid {
+        Some(why) => {
+            let why: String = why.chars().filter(|c| *c != '"' && *c != '\\' && !c.is_control()).collect();
+            format!("Bearer realm=\"parlor\", error=\"invalid_token\", error_description=\"{why}\"")
+        }
+        None => "Bearer realm=\"parlor\"".to_owned(),
+    };
+    if let Ok(v) = HeaderValue::from_str(&challenge) {
+        resp.headers_mut().insert(header::WWW_AUTHENTICATE, v);
+    }
+    resp
+}
+
+/// `UNAUTHENTICATED` or `FORBIDDEN` when the operation was refused by the permission check before it ran.
+fn auth_refusal(errors: &[ServerError]) -> Option<Code> {
+    let code_of = |e: &ServerError| match e.extensions.as_ref().and_then(|x| x.get("code")) {
+        Some(Value::String(c)) if c == Code::Unauthenticated.as_str() => Some(Code::Unauthenticated),
+        Some(Value::String(c)) if c == Code::Forbidden.as_str() => Some(Code::Forbidden),
+        _ => None,
+    };
+    let first = code_of(errors.first()?)?;
+    errors.iter().all(|e| code_of(e).is_some()).then_some(first)
 }
 
 fn is_unavailable(err: &ServerError) -> bool {

@@ -1,6 +1,7 @@
 //! The router: `/graphql` (GET, POST), GraphiQL, health checks, and the layers every request passes through
 //! (request id, trace span, body limit, panic catcher).
 
+pub mod cors;
 mod graphql;
 mod health;
 mod negotiate;
@@ -9,7 +10,7 @@ mod request_id;
 mod ws;
 
 use crate::graphiql;
-use crate::state::{AppState, GRAPHIQL_HEADERS};
+use crate::state::AppState;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{Request, StatusCode};
@@ -25,25 +26,50 @@ use request_id::HEADER as REQUEST_ID;
 
 pub fn router(state: Arc<AppState>) -> Router {
     let body_limit = state.body_limit;
-    Router::new()
-        .route("/graphql", get(graphql::get).post(graphql::post))
-        .route("/graphiql", get(|| async { graphiql::page("/graphql", GRAPHIQL_HEADERS) }))
-        .route("/graphiql/assets/{file}", get(graphiql::asset))
+    let cors = state.origins.layer();
+    let mut router = Router::new()
+        .route("/graphql", get(graphql::get).post(graphql::post).options(preflight))
         .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
-        .with_state(state)
-        .layer(DefaultBodyLimit::max(body_limit))
-        .layer(
-            ServiceBuilder::new()
-                .layer(tower::util::MapRequestLayer::new(request_id::sanitize::<axum::body::Body>))
-                .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
-                .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
-                    let id = req.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
-                    tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
-                }))
-                .layer(PropagateRequestIdLayer::new(REQUEST_ID))
-                .layer(CatchPanicLayer::custom(panic_response)),
-        )
+        .route("/readyz", get(health::readyz));
+    if state.graphiql.is_some() {
+        router = router.route("/graphiql", get(graphiql_page)).route("/graphiql/assets/{file}", get(graphiql::asset));
+    }
+    let router = router.with_state(state).layer(DefaultBodyLimit::max(body_limit));
+    // CORS answers preflights itself (before the route's own OPTIONS) and adds its headers to every response.
+    let router = match cors {
+        Some(cors) => router.layer(cors),
+        None => router,
+    };
+    router.layer(
+        ServiceBuilder::new()
+            .layer(tower::util::MapRequestLayer::new(request_id::sanitize::<axum::body::Body>))
+            .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+            .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+                let id = req.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
+                tracing::info_span!(
+                    "request",
+                    method = %req.method(),
+                    path = %req.uri().path(),
+                    request_id = %id,
+                    principal = tracing::field::Empty,
+                )
+            }))
+            .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+            .layer(CatchPanicLayer::custom(panic_response)),
+    )
+}
+
+async fn graphiql_page(axum::extract::State(app): axum::extract::State<Arc<AppState>>) -> Response {
+    match &app.graphiql {
+        Some(g) => graphiql::page("/graphql", &g.json()).into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+/// `OPTIONS /graphql` without configured CORS origins: what the endpoint allows, and no CORS headers (browsers
+/// then keep other origins out).
+async fn preflight() -> Response {
+    (StatusCode::NO_CONTENT, [(axum::http::header::ALLOW, "GET, POST, OPTIONS")]).into_response()
 }
 
 fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {

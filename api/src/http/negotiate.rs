@@ -9,6 +9,8 @@
 //! | POST without a JSON content type             | 415                                 | 415                |
 //! | mutation over GET                            | 405, `Allow: POST`                  | 405, `Allow: POST` |
 //! | no acceptable media type                     | 406                                 | 406                |
+//! | no or refused credential (`UNAUTHENTICATED`) | 401, `WWW-Authenticate: Bearer`     | 401                |
+//! | refused by the permission table (`FORBIDDEN`) | 403, no `data` key                 | 200, no `data` key |
 
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 
@@ -36,6 +38,15 @@ impl MediaType {
     pub fn request_error_status(self) -> StatusCode {
         match self {
             MediaType::GraphqlResponseJson => StatusCode::BAD_REQUEST,
+            MediaType::Json => StatusCode::OK,
+        }
+    }
+
+    /// Status of an operation the permission check refused before it ran (`FORBIDDEN`): a request error, so 403
+    /// for `graphql-response+json`, 200 for legacy JSON. (A missing or refused credential is 401 for both.)
+    pub fn forbidden_status(self) -> StatusCode {
+        match self {
+            MediaType::GraphqlResponseJson => StatusCode::FORBIDDEN,
             MediaType::Json => StatusCode::OK,
         }
     }

@@ -62,6 +62,15 @@ pub fn from_body(body: &[u8]) -> Result<Request, Malformed> {
     }
 }
 
+/// Whether the URL carries a credential (`access_token`, RFC 6750 §2.3, or `token`): refused, as credentials
+/// end up in proxy and server logs.
+pub fn has_credential_param(raw: &str) -> bool {
+    raw.split('&').any(|pair| {
+        let key = pair.split('=').next().unwrap_or("");
+        key.eq_ignore_ascii_case("access_token") || key.eq_ignore_ascii_case("token")
+    })
+}
+
 /// GET parameters; `variables` and `extensions` are JSON text.
 pub fn from_query_string(raw: &str) -> Result<Request, Malformed> {
     let pairs: Vec<(String, String)> =

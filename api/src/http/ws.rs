@@ -9,7 +9,8 @@
 //! |---|---|---|
 //! | no `connection_init` within `init_timeout` (also a slow `OnInit`) | close 4408 | close 4408 |
 //! | second `connection_init` | close 4429 | close 4429 |
-//! | `OnInit` refuses | close 4403 `Forbidden: <reason>` | `connection_error`, then close 4403 |
+//! | `OnInit` refuses (no or bad credential) | close 4403 `Forbidden: <reason>` | `connection_error`, then close 4403 |
+//! | the credential expires or is revoked while open | close 4403 `Forbidden: <reason>` | same |
 //! | `subscribe`/`start` before `connection_ack` | close 4401 | close 4401 |
 //! | `subscribe`/`start` with an active id | close 4409 | the new operation replaces the old one |
 //! | invalid JSON, unknown `type`, bad `id`/`payload` | close 4400 | close 4400 |
@@ -45,11 +46,24 @@ use tokio::sync::watch;
 use tokio::time::{Instant, Interval, MissedTickBehavior};
 use tracing::Instrument;
 
-/// What connection_init decided: extra request data for every operation of the connection, or a refusal.
+/// What connection_init decided: the session of the connection, or a refusal.
 ///
 /// Called once per connection with the `connection_init` payload (`Null` if absent) and the upgrade request's
 /// headers. `Err(reason)` closes the socket with 4403 `Forbidden: <reason>` (legacy: `connection_error` first).
-pub type OnInit = Arc<dyn Fn(Value, HeaderMap) -> BoxFuture<'static, Result<Data, String>> + Send + Sync>;
+pub type OnInit = Arc<dyn Fn(Value, HeaderMap) -> BoxFuture<'static, Result<Session, String>> + Send + Sync>;
+
+/// Whether the connection's credential still holds; `Err(reason)` closes the socket with 4403.
+pub type Check = Arc<dyn Fn() -> BoxFuture<'static, Result<(), String>> + Send + Sync>;
+
+/// An acknowledged connection's session.
+pub struct Session {
+    /// Extra request data for every operation of the connection (the viewer, its loaders).
+    pub data: Data,
+    /// When the credential expires: the socket closes then with 4403 "Forbidden: the credential has expired".
+    pub expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Run every [`WsConfig::recheck`] (a revoked key, a deleted agent).
+    pub check: Option<Check>,
+}
 
 /// Called on every operation's request before it runs (e.g. to add per-operation DataLoaders to `Request::data`).
 /// The connection's `OnInit` data is already reachable from the context as session data.
@@ -71,6 +85,8 @@ pub struct WsConfig {
     pub max_message_size: usize,
     /// See [`OnRequest`] (default none).
     pub on_request: Option<OnRequest>,
+    /// How often the session's [`Check`] runs (default 5 s: a revoked key's sockets close within that).
+    pub recheck: Duration,
 }
 
 impl Default for WsConfig {
@@ -82,6 +98,7 @@ impl Default for WsConfig {
             max_operations: 100,
             max_message_size: 256 * 1024,
             on_request: None,
+            recheck: Duration::from_secs(5),
         }
     }
 }
@@ -140,6 +157,8 @@ pub fn upgrade_with<E: Executor>(
                 executor,
                 init: Some((on_init, headers)),
                 data: None,
+                expires: None,
+                check: None,
                 active: HashMap::new(),
                 ops: SelectAll::new(),
                 config,
@@ -181,6 +200,9 @@ struct Conn<E> {
     init: Option<(OnInit, HeaderMap)>,
     /// Set once `connection_ack` is sent: the `OnInit` data, shared by every operation as session data.
     data: Option<Arc<Data>>,
+    /// When the session's credential expires.
+    expires: Option<Instant>,
+    check: Option<Check>,
     active: HashMap<Arc<str>, AbortHandle>,
     ops: SelectAll<BoxStream<'static, OpEvent>>,
     config: WsConfig,
@@ -219,6 +241,8 @@ impl<E: Executor> Conn<E> {
             interval
         });
         let mut heard = true; // received anything since the last keep-alive ping
+        let mut recheck = tokio::time::interval_at(Instant::now() + self.config.recheck, self.config.recheck);
+        recheck.set_missed_tick_behavior(MissedTickBehavior::Delay);
         // The handlers are boxed so that an idle connection's task stays small (~2 KB instead of ~3.3 KB).
         loop {
             let flow = tokio::select! {
@@ -238,6 +262,15 @@ impl<E: Executor> Conn<E> {
                 }
                 () = &mut init_timer, if self.data.is_none() => {
                     Err(Exit::Close(4408, "Connection initialisation timeout".into()))
+                }
+                () = until(self.expires) => {
+                    Err(Exit::Close(4403, "Forbidden: the credential has expired".into()))
+                }
+                _ = recheck.tick(), if self.check.is_some() => {
+                    match self.check.as_ref().map(|c| c()) {
+                        Some(check) => check.await.map_err(|why| Exit::Close(4403, format!("Forbidden: {why}").into())),
+                        None => Ok(()),
+                    }
                 }
                 () = tick(&mut keepalive) => {
                     if !heard {
@@ -312,8 +345,13 @@ impl<E: Executor> Conn<E> {
             .await
             .map_err(|_| Exit::Close(4408, "Connection initialisation timeout".into()))?;
         match decision {
-            Ok(data) => {
-                self.data = Some(Arc::new(data));
+            Ok(session) => {
+                self.data = Some(Arc::new(session.data));
+                self.check = session.check;
+                self.expires = session.expires_at.map(|t| {
+                    let left = (t - chrono::Utc::now()).to_std().unwrap_or_default();
+                    Instant::now() + left
+                });
                 self.send(socket, Out::<()> { id: None, ty: "connection_ack", payload: None }).await
             }
             Err(reason) => {
@@ -432,6 +470,14 @@ async fn shutting_down(flag: &mut watch::Receiver<bool>) {
     let flipped = flag.wait_for(|down| *down).await.is_ok();
     if !flipped {
         std::future::pending::<()>().await;
+    }
+}
+
+/// Completes at `deadline` (never without one).
+async fn until(deadline: Option<Instant>) {
+    match deadline {
+        Some(d) => tokio::time::sleep_until(d).await,
+        None => std::future::pending().await,
     }
 }
 

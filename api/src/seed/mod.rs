@@ -14,12 +14,15 @@ mod clock;
 mod contacts;
 mod content;
 mod conversations;
+mod detect;
 #[cfg(test)]
 mod invariants;
 mod messages;
 mod people;
 mod text;
 mod tickets;
+
+pub use detect::{first_admin, holds_demo_data};
 
 use entities::workspace;
 use sea_orm::{

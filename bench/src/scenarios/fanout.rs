@@ -136,7 +136,7 @@ async fn run_one(ctx: &Ctx<'_>, subscribers: usize) -> Result<FanoutRun> {
     let tasks: Vec<_> = (0..subscribers)
         .map(|_| {
             let (url, ws, shared, gate, stop) =
-                (url.clone(), settings.workspace.clone(), shared.clone(), gate.clone(), stop_rx.clone());
+                (url.clone(), ctx.gql.credential().to_owned(), shared.clone(), gate.clone(), stop_rx.clone());
             tokio::spawn(async move { subscriber(&url, &ws, &shared, &gate, stop).await })
         })
         .collect();
@@ -274,7 +274,7 @@ async fn send_to(gql: &crate::client::Gql, shared: &Shared, conversation: &str, 
 /// One subscriber: connect (at most [`CONNECTING`] at once), init, subscribe, then record deliveries until stopped.
 async fn subscriber(
     url: &str,
-    workspace: &str,
+    credential: &str,
     shared: &Shared,
     gate: &Semaphore,
     mut stop: watch::Receiver<bool>,
@@ -282,7 +282,7 @@ async fn subscriber(
     let mut seen = Seen::default();
     let connecting = async {
         let _permit = gate.acquire().await.context("connection gate")?;
-        connect(url, workspace).await
+        connect(url, credential).await
     };
     let mut socket = match connecting.await {
         Ok(s) => s,
@@ -349,7 +349,7 @@ fn marked_index(text: &str) -> Option<usize> {
     digits[..end].parse().ok()
 }
 
-async fn connect(url: &str, workspace: &str) -> Result<Socket> {
+async fn connect(url: &str, credential: &str) -> Result<Socket> {
     let mut request = url.into_client_request().context("WebSocket request")?;
     request.headers_mut().insert("sec-websocket-protocol", HeaderValue::from_static("graphql-transport-ws"));
     let config = WebSocketConfig::default().read_buffer_size(4096);
@@ -358,7 +358,7 @@ async fn connect(url: &str, workspace: &str) -> Result<Socket> {
         .await
         .context("WebSocket handshake timed out")?
         .context("WebSocket handshake")?;
-    let init = json!({ "type": "connection_init", "payload": { "X-Parlor-Workspace": workspace } });
+    let init = json!({ "type": "connection_init", "payload": { "Authorization": format!("Bearer {credential}") } });
     socket.send(Frame::text(init.to_string())).await.context("send connection_init")?;
     loop {
         let frame = tokio::time::timeout(Duration::from_secs(30), socket.next())

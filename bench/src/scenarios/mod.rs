@@ -105,7 +105,7 @@ pub async fn run(id: ScenarioId, ctx: &Ctx<'_>) -> ScenarioReport {
 
 /// A wrk run against the server, with the server's CPU time measured around it.
 async fn load(ctx: &Ctx<'_>, name: &str, bodies: Vec<String>, connections: u32) -> Result<LoadResult> {
-    let (addr, workspace) = (ctx.server.addr, ctx.settings.workspace.clone());
+    let (addr, credential) = (ctx.server.addr, ctx.gql.credential().to_owned());
     let (duration, threads, dir) = (ctx.settings.duration, ctx.settings.wrk_threads, ctx.script_dir.to_owned());
     let name = name.to_owned();
     let pid = ctx.server.pid;
@@ -113,7 +113,7 @@ async fn load(ctx: &Ctx<'_>, name: &str, bodies: Vec<String>, connections: u32) 
     let mut result = tokio::task::spawn_blocking(move || {
         wrk::run(&wrk::Load {
             addr,
-            workspace: &workspace,
+            credential: &credential,
             bodies: &bodies,
             connections,
             threads,
