@@ -17,7 +17,17 @@ static BINARY: OnceLock<PathBuf> = OnceLock::new();
 static TEMPLATE: OnceLock<Template> = OnceLock::new();
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
-enum Template {
+/// The HS256 secret every test server gets (`PARLOR_JWT_SECRET`); tests sign their tokens with it.
+pub const JWT_SECRET: &str = "parlor-test-secret-3c1d9e0a7b5f42688f1e6d2c9a0b7e55";
+
+struct Template {
+    db: TemplateDb,
+    /// An admin API key of each demo workspace (slug → secret), made once in the template: what `post(Some(ws))`
+    /// and `query` send. (Integration keys may write as any participant, as the tests' senders do.)
+    keys: std::collections::HashMap<String, String>,
+}
+
+enum TemplateDb {
     Sqlite { _dir: tempfile::TempDir, file: PathBuf },
     Postgres { admin_url: String, name: String },
 }
@@ -108,22 +118,40 @@ fn seed(url: &str) {
     assert!(status.success(), "parlor seed --demo failed");
 }
 
+/// An admin API key for workspace `slug`, made with `parlor api-key create`; its secret.
+fn make_key(url: &str, slug: &str) -> String {
+    let out = Command::new(binary())
+        .args(["api-key", "create", "--workspace", slug, "--name", "end-to-end tests", "--role", "admin"])
+        .env("DATABASE_URL", url)
+        .env("RUST_LOG", "warn")
+        .stderr(Stdio::null())
+        .output()
+        .expect("run parlor api-key create");
+    assert!(out.status.success(), "parlor api-key create failed");
+    String::from_utf8(out.stdout).expect("utf8").trim().to_owned()
+}
+
 fn template() -> &'static Template {
-    TEMPLATE.get_or_init(|| match postgres_url() {
-        Some(admin_url) => {
-            sweep_stale_databases(&admin_url);
-            let name = format!("parlor_t_{}_template", std::process::id());
-            admin_sql(&admin_url, &format!("DROP DATABASE IF EXISTS {name}"));
-            admin_sql(&admin_url, &format!("CREATE DATABASE {name}"));
-            seed(&with_database(&admin_url, &name));
-            Template::Postgres { admin_url, name }
-        }
-        None => {
-            let dir = tempfile::tempdir().expect("temp dir");
-            let file = dir.path().join("template.db");
-            seed(&format!("sqlite://{}?mode=rwc", file.display()));
-            Template::Sqlite { _dir: dir, file }
-        }
+    TEMPLATE.get_or_init(|| {
+        let (db, url) = match postgres_url() {
+            Some(admin_url) => {
+                sweep_stale_databases(&admin_url);
+                let name = format!("parlor_t_{}_template", std::process::id());
+                admin_sql(&admin_url, &format!("DROP DATABASE IF EXISTS {name}"));
+                admin_sql(&admin_url, &format!("CREATE DATABASE {name}"));
+                let url = with_database(&admin_url, &name);
+                (TemplateDb::Postgres { admin_url, name }, url)
+            }
+            None => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let file = dir.path().join("template.db");
+                let url = format!("sqlite://{}?mode=rwc", file.display());
+                (TemplateDb::Sqlite { _dir: dir, file }, url)
+            }
+        };
+        seed(&url);
+        let keys = ["acme", "globex"].iter().map(|ws| ((*ws).to_owned(), make_key(&url, ws))).collect();
+        Template { db, keys }
     })
 }
 
@@ -146,28 +174,35 @@ impl TestApp {
     /// Same, with extra `parlor serve` flags.
     pub async fn spawn_with(flags: &[&str]) -> TestApp {
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let (database_url, dir, drop_db) = match template() {
-            Template::Sqlite { file, .. } => {
+        let (database_url, dir, drop_db) = match &template().db {
+            TemplateDb::Sqlite { file, .. } => {
                 let dir = tempfile::tempdir().expect("temp dir");
                 let copy = dir.path().join("parlor.db");
                 std::fs::copy(file, &copy).expect("copy template database");
                 (format!("sqlite://{}?mode=rwc", copy.display()), Some(dir), None)
             }
-            Template::Postgres { admin_url, name } => {
+            TemplateDb::Postgres { admin_url, name } => {
                 let db = format!("parlor_t_{}_{n}", std::process::id());
                 admin_sql(admin_url, &format!("DROP DATABASE IF EXISTS {db}"));
                 admin_sql(admin_url, &format!("CREATE DATABASE {db} TEMPLATE {name}"));
                 (with_database(admin_url, &db), None, Some((admin_url.clone(), db)))
             }
         };
-        let (url, child) = start_server(&database_url, flags).await;
+        let (url, child) = start_server(&database_url, flags, &[]).await;
         let client = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().expect("client");
         TestApp { url, database_url, child, client, _dir: dir, drop_db }
     }
 
+    /// A server over any database (migrated, not seeded), with extra flags and environment.
+    pub async fn start_over(database_url: &str, flags: &[&str], env: &[(&str, &str)]) -> TestApp {
+        let (url, child) = start_server(database_url, flags, env).await;
+        let client = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().expect("client");
+        TestApp { url, database_url: database_url.to_owned(), child, client, _dir: None, drop_db: None }
+    }
+
     /// A second server over this one's database (another instance of a scaled-out deployment).
     pub async fn spawn_peer(&self) -> TestApp {
-        let (url, child) = start_server(&self.database_url, &[]).await;
+        let (url, child) = start_server(&self.database_url, &[], &[]).await;
         let client = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().expect("client");
         TestApp { url, database_url: self.database_url.clone(), child, client, _dir: None, drop_db: None }
     }
@@ -178,13 +213,15 @@ impl TestApp {
 }
 
 /// Starts `parlor serve` on a free port over `database_url`; returns its URL once it listens.
-async fn start_server(database_url: &str, flags: &[&str]) -> (String, Child) {
+async fn start_server(database_url: &str, flags: &[&str], env: &[(&str, &str)]) -> (String, Child) {
     let log = if std::env::var("TEST_LOG").is_ok() { "info" } else { "error" };
     let mut child = Command::new(binary())
         .args(["serve", "--listen", "127.0.0.1:0", "--demo-data", "no"])
         .args(flags)
         .env("DATABASE_URL", database_url)
         .env("RUST_LOG", log)
+        .env("PARLOR_JWT_SECRET", JWT_SECRET)
+        .envs(env.iter().copied())
         .stdout(Stdio::piped())
         .stderr(if log == "info" { Stdio::inherit() } else { Stdio::null() })
         .spawn()
@@ -212,17 +249,47 @@ impl TestApp {
         &self.client
     }
 
-    /// POST a query as the given workspace (slug); returns status, headers and JSON body.
+    /// POST a query with an admin API key of the given workspace (slug); `None` sends no credential. Returns
+    /// status, headers and JSON body.
     pub async fn post(&self, workspace: Option<&str>, query: &str, variables: Value) -> Reply {
+        let key = workspace.map(|ws| self.key(ws));
+        self.post_as(key.as_deref(), query, variables).await
+    }
+
+    /// The admin API key of a demo workspace (for an unknown slug, a well-formed key no server knows).
+    pub fn key(&self, ws: &str) -> String {
+        template().keys.get(ws).cloned().unwrap_or_else(|| format!("prl_000000000000_{}", "A".repeat(43)))
+    }
+
+    /// POST a query with this bearer credential (a token or an API key), or none.
+    pub async fn post_as(&self, credential: Option<&str>, query: &str, variables: Value) -> Reply {
         let mut req = self
             .client
             .post(format!("{}/graphql", self.url))
             .header("accept", "application/graphql-response+json")
             .json(&json!({ "query": query, "variables": variables }));
-        if let Some(ws) = workspace {
-            req = req.header("x-parlor-workspace", ws);
+        if let Some(c) = credential {
+            req = req.bearer_auth(c);
         }
         Reply::from(req.send().await.expect("request")).await
+    }
+
+    /// A token for the first agent with `role` (`admin`, `agent`, `analyst`) of workspace `ws`, valid an hour.
+    /// For a workspace that does not exist, a well-signed token naming it (the server refuses it).
+    pub fn token(&self, ws: &str, role: &str) -> String {
+        let dir = crate::credentials::directory(&self.database_url);
+        let (ws_id, agent) = match dir.workspace(ws) {
+            Some(w) => (w.id.to_string(), w.agent(role).map(|a| a.to_string()).unwrap_or_default()),
+            None => (ws.to_owned(), uuid::Uuid::nil().to_string()),
+        };
+        crate::credentials::sign(json!({ "sub": agent, "workspace": ws_id, "role": role }), 3600)
+    }
+
+    /// A widget token for a contact (a uuid) of workspace `ws`.
+    pub fn contact_token(&self, ws: &str, contact: uuid::Uuid) -> String {
+        let dir = crate::credentials::directory(&self.database_url);
+        let ws_id = dir.workspace(ws).map_or_else(|| ws.to_owned(), |w| w.id.to_string());
+        crate::credentials::sign(json!({ "sub": contact.to_string(), "workspace": ws_id, "role": "contact" }), 3600)
     }
 
     /// A query in the `acme` demo workspace that must succeed: its `data`.
@@ -316,9 +383,21 @@ impl Reply {
     }
 }
 
+impl TestApp {
+    /// The `v` column of every row of `sql`, as text (read straight from the database, not through the API).
+    pub async fn sql_strings(&self, sql: &str) -> Vec<String> {
+        use sea_orm::{ConnectionTrait, Statement};
+        let db = sea_orm::Database::connect(self.database_url.as_str()).await.expect("connect to the test database");
+        let rows =
+            db.query_all_raw(Statement::from_string(db.get_database_backend(), sql.to_owned())).await.expect("query");
+        let _ = db.close().await;
+        rows.iter().map(|r| r.try_get::<String>("", "v").expect("a text column v")).collect()
+    }
+}
+
 /// Tables whose rows a refused mutation must leave alone (see [`TestApp::row_counts`]).
 const COUNTED_TABLES: &[&str] =
-    &["workspace", "agent", "bot", "contact", "conversation", "message", "ticket", "label", "event"];
+    &["workspace", "agent", "bot", "contact", "conversation", "message", "ticket", "label", "event", "api_key"];
 
 impl TestApp {
     /// Rows per table, read from the database itself: compare before and after a refusal to prove that nothing

@@ -78,7 +78,7 @@ async fn get_runs_queries_but_never_mutations() {
             ("query", "query($n: Int) { conversations(first: $n) { nodes { id } } }"),
             ("variables", r#"{"n":2}"#),
         ])
-        .header("x-parlor-workspace", "acme")
+        .bearer_auth(app.key("acme"))
         .header("accept", "application/json")
         .send()
         .await
@@ -104,7 +104,7 @@ async fn get_runs_queries_but_never_mutations() {
             .client()
             .get(format!("{}/graphql", app.url))
             .query(&params)
-            .header("x-parlor-workspace", "acme")
+            .bearer_auth(app.key("acme"))
             .header("accept", "application/json")
             .send()
             .await

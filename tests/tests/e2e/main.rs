@@ -1,21 +1,31 @@
 //! End-to-end tests: each starts the real `parlor` binary over its own database and talks HTTP to it.
 //! Run on SQLite by default; with `DATABASE_URL=postgres://…` on PostgreSQL.
 
+mod credentials;
 mod harness;
 
+mod api_keys;
 mod atomic;
+mod auth;
+mod bot_keys;
+mod browsers;
 mod connections;
 mod delivery;
 mod directory;
 mod errors;
 mod filters;
 mod http;
+mod identity_provider;
 mod lifecycle;
 mod live_updates;
 mod mutations;
 mod nodes;
 mod outage;
+mod permissions;
+mod production;
 mod statements;
+mod tenancy;
 mod tickets;
 mod validation;
+mod widget;
 mod ws;

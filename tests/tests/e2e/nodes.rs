@@ -132,13 +132,14 @@ async fn other_workspaces_objects_are_invisible() {
 }
 
 #[tokio::test]
-async fn requests_without_a_workspace_are_unauthenticated() {
+async fn requests_without_a_credential_are_unauthenticated() {
     let app = TestApp::spawn().await;
     let reply = app.post(None, "{ conversations { totalCount } }", json!({})).await;
     assert_eq!(reply.body["errors"][0]["extensions"]["code"], "UNAUTHENTICATED");
+    assert_eq!(reply.status, 401);
     let reply = app.post(Some("no-such-workspace"), "{ conversations { totalCount } }", json!({})).await;
     assert_eq!(reply.body["errors"][0]["extensions"]["code"], "UNAUTHENTICATED");
-    // Introspection needs no workspace.
+    // Introspection needs no credential in development.
     let reply = app.post(None, "{ __schema { queryType { name } } }", json!({})).await;
     assert_eq!(reply.body["data"]["__schema"]["queryType"]["name"], "Query");
 }

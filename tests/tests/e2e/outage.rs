@@ -36,7 +36,8 @@ async fn subscribed(app: &TestApp, protocol: &str) -> Socket {
     let mut req = app.ws_url().into_client_request().expect("request");
     req.headers_mut().insert("sec-websocket-protocol", protocol.parse().expect("header"));
     let (mut socket, _) = tokio_tungstenite::connect_async(req).await.expect("connect");
-    let init = json!({ "type": "connection_init", "payload": { "X-Parlor-Workspace": "acme" } });
+    let bearer = format!("Bearer {}", app.key("acme"));
+    let init = json!({ "type": "connection_init", "payload": { "Authorization": bearer } });
     socket.send(Frame::text(init.to_string())).await.expect("init");
     assert_eq!(next_json(&mut socket).await["type"], "connection_ack");
     let start = if protocol == "graphql-ws" { "start" } else { "subscribe" };

@@ -10,15 +10,58 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
-/// A graphql-transport-ws client, acknowledged in workspace `acme`.
+/// A graphql-transport-ws client, acknowledged in workspace `acme` (with its admin API key, unless said otherwise).
 pub struct Ws(Socket);
 
 impl Ws {
     pub async fn connect(app: &TestApp) -> Ws {
+        Ws::connect_as(app, &app.key("acme")).await
+    }
+
+    /// Sends a `ping` and waits for its `pong`: every message sent before it has been handled (the server reads
+    /// a connection's messages in order), so its subscriptions are registered.
+    pub async fn ping_pong(&mut self) {
+        self.0.send(Frame::text(r#"{"type":"ping"}"#)).await.expect("ping");
+        let msg = self.recv().await;
+        assert_eq!(msg["type"], "pong", "expected pong, got {msg}");
+    }
+
+    /// Acknowledged with this credential in `connection_init`.
+    pub async fn connect_as(app: &TestApp, credential: &str) -> Ws {
+        let mut ws = Ws::open(app).await;
+        ws.init(credential).await;
+        assert_eq!(ws.recv().await["type"], "connection_ack");
+        ws
+    }
+
+    /// Connected, not yet initialised.
+    pub async fn open(app: &TestApp) -> Ws {
         let mut req = app.ws_url().into_client_request().expect("request");
         req.headers_mut().insert("sec-websocket-protocol", "graphql-transport-ws".parse().expect("header"));
         let (socket, _) = tokio_tungstenite::connect_async(req).await.expect("connect");
-        Ws::handshake(socket).await
+        Ws(socket)
+    }
+
+    pub async fn init(&mut self, credential: &str) {
+        self.init_raw(json!({ "Authorization": format!("Bearer {credential}") })).await;
+    }
+
+    pub async fn init_raw(&mut self, payload: Value) {
+        let init = json!({ "type": "connection_init", "payload": payload });
+        self.0.send(Frame::text(init.to_string())).await.expect("init");
+    }
+
+    /// Waits for the server to close the socket; its close code and reason.
+    pub async fn closed(&mut self) -> (u16, String) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            match tokio::time::timeout_at(deadline, self.0.next()).await.expect("no close within 30 s") {
+                Some(Ok(Frame::Close(Some(f)))) => return (f.code.into(), f.reason.to_string()),
+                Some(Ok(Frame::Close(None))) | None => return (1005, String::new()),
+                Some(Ok(_)) => continue,
+                Some(Err(e)) => panic!("socket error: {e}"),
+            }
+        }
     }
 
     /// A client whose socket has a tiny receive buffer: when it stops reading, the server's writes block soon.
@@ -33,13 +76,8 @@ impl Ws {
         req.headers_mut().insert("sec-websocket-protocol", "graphql-transport-ws".parse().expect("header"));
         let stream = tokio_tungstenite::MaybeTlsStream::Plain(stream);
         let (socket, _) = tokio_tungstenite::client_async(req, stream).await.expect("handshake");
-        Ws::handshake(socket).await
-    }
-
-    async fn handshake(mut socket: Socket) -> Ws {
-        let init = json!({ "type": "connection_init", "payload": { "X-Parlor-Workspace": "acme" } });
-        socket.send(Frame::text(init.to_string())).await.expect("init");
         let mut ws = Ws(socket);
+        ws.init(&app.key("acme")).await;
         assert_eq!(ws.recv().await["type"], "connection_ack");
         ws
     }
