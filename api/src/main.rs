@@ -61,12 +61,18 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Token(cmd) => {
             let conn = db::connect(&db::resolve_url(url)?, 2, db::TOOL_ACQUIRE_TIMEOUT).await?;
-            credentials::token(&conn, &cli.global.auth, cmd).await
+            let minted = credentials::token(&conn, &cli.global.auth, cmd).await;
+            conn.close().await?;
+            minted
         }
         Command::ApiKey(cmd) => {
             let conn = db::connect(&db::resolve_url(url)?, 2, db::TOOL_ACQUIRE_TIMEOUT).await?;
             db::migrate(&conn).await?;
-            credentials::api_key(&conn, cmd).await
+            let done = credentials::api_key(&conn, cmd).await;
+            // Closing checkpoints SQLite's write-ahead log into the database file: a copy of the file alone
+            // (a backup, a test template) then holds the new key.
+            conn.close().await?;
+            done
         }
     }
 }

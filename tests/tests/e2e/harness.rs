@@ -179,6 +179,11 @@ impl TestApp {
                 let dir = tempfile::tempdir().expect("temp dir");
                 let copy = dir.path().join("parlor.db");
                 std::fs::copy(file, &copy).expect("copy template database");
+                // A write-ahead log not yet checkpointed holds committed rows too.
+                let wal = format!("{}-wal", file.display());
+                if std::path::Path::new(&wal).exists() {
+                    std::fs::copy(&wal, format!("{}-wal", copy.display())).expect("copy template WAL");
+                }
                 (format!("sqlite://{}?mode=rwc", copy.display()), Some(dir), None)
             }
             TemplateDb::Postgres { admin_url, name } => {
