@@ -41,6 +41,7 @@ pub async fn serve(database_url: Option<&str>, auth_opts: &AuthOpts, opts: Serve
     };
     let authenticator = Arc::new(auth::Authenticator::new(conn.clone(), verifier(auth_opts).await?));
     tokio::spawn(authenticator.keys.clone().keep_flushing(opts.key_use_interval));
+    let rates = rates(&opts).await?;
     let introspection = opts.introspection.unwrap_or(if production {
         IntrospectionSetting::Authenticated
     } else {
@@ -53,6 +54,7 @@ pub async fn serve(database_url: Option<&str>, auth_opts: &AuthOpts, opts: Serve
         },
         introspection_off: introspection == IntrospectionSetting::Off,
         signer: signer.clone(),
+        limiter: rates.as_ref().map(|r| r.limiter.clone()),
     };
     let origins = http::cors::Origins::parse(&opts.cors_origins).map_err(|e| anyhow::anyhow!("--cors-origins: {e}"))?;
     let dev_admin = match (&signer, production) {
@@ -91,6 +93,7 @@ pub async fn serve(database_url: Option<&str>, auth_opts: &AuthOpts, opts: Serve
         shutdown: tokio::sync::watch::Sender::new(false),
         origins,
         graphiql,
+        rates,
     });
     let sockets = state.shutdown.clone();
     let listener = TcpListener::bind(opts.listen).await?;
@@ -125,6 +128,33 @@ pub async fn serve(database_url: Option<&str>, auth_opts: &AuthOpts, opts: Serve
     }
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The rate limiter of `--rate-limit`: `memory` (with a task forgetting idle keys), a Redis URL, or `off`.
+async fn rates(opts: &Serve) -> anyhow::Result<Option<Arc<crate::rate::Rates>>> {
+    use crate::rate::{Budgets, Rates, memory::MemoryLimiter, redis_store::RedisLimiter};
+    let budgets = Budgets::parse(&opts.rate_budgets).map_err(|e| anyhow::anyhow!("--rate-budgets: {e}"))?;
+    let limiter: Arc<dyn schema::rate::Limiter> = match opts.rate_limit.as_str() {
+        "off" => return Ok(None),
+        "memory" => {
+            let memory = Arc::new(MemoryLimiter::default());
+            let idle = memory.clone();
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(Duration::from_secs(60));
+                loop {
+                    tick.tick().await;
+                    idle.forget_idle();
+                }
+            });
+            memory
+        }
+        url if url.starts_with("redis://") || url.starts_with("rediss://") => {
+            let fail_open = opts.rate_limit_fail == crate::config::FailMode::Open;
+            Arc::new(RedisLimiter::connect(url, fail_open).await.map_err(|e| anyhow::anyhow!("--rate-limit: {e}"))?)
+        }
+        other => anyhow::bail!("--rate-limit: `{other}` is not `memory`, `off` or a redis:// URL"),
+    };
+    Ok(Some(Arc::new(Rates::new(limiter, budgets, opts.max_sockets_per_principal))))
 }
 
 /// Production mode refuses development secrets, weak ones, no way to verify tokens, and demo data.

@@ -256,9 +256,33 @@ pub struct Serve {
     #[arg(long, env = "PARLOR_GRAPHIQL")]
     pub graphiql: Option<bool>,
 
+    /// Where rate-limit budgets live: `memory` (this process only: the embedded mode, one instance), a Redis URL
+    /// (`redis://127.0.0.1:6379`: one budget per principal across every instance), or `off`.
+    #[arg(long, env = "PARLOR_RATE_LIMIT", default_value = "memory")]
+    pub rate_limit: String,
+
+    /// When the Redis rate-limit store cannot be reached: `open` lets requests through, `closed` refuses them.
+    #[arg(long, env = "PARLOR_RATE_LIMIT_FAIL", value_enum, default_value_t = FailMode::Open)]
+    pub rate_limit_fail: FailMode,
+
+    /// Budgets in points per minute, replacing the defaults by name: `admin=…,agent=…,analyst=…,bot=…,contact=…,
+    /// anonymous=…` (defaults 200000, 200000, 200000, 100000, 20000, 2000; a key's own `budget` wins).
+    #[arg(long, env = "PARLOR_RATE_BUDGETS", default_value = "")]
+    pub rate_budgets: String,
+
+    /// Most WebSocket connections one principal may hold on this instance; one more is closed with 4429.
+    #[arg(long, env = "PARLOR_MAX_SOCKETS_PER_PRINCIPAL", default_value_t = 100)]
+    pub max_sockets_per_principal: usize,
+
     /// How often each server writes the `lastUsedAt` of the API keys it saw (no write per request).
     #[arg(long, env = "PARLOR_KEY_USE_INTERVAL", default_value = "60s", value_parser = parse_duration)]
     pub key_use_interval: Duration,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailMode {
+    Open,
+    Closed,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]

@@ -7,6 +7,7 @@ mod credentials;
 mod db;
 mod graphiql;
 mod http;
+mod rate;
 mod seed;
 mod server;
 mod state;

@@ -24,6 +24,8 @@ pub struct AppState {
     pub origins: crate::http::cors::Origins,
     /// GraphiQL, when served: the headers its editor starts with.
     pub graphiql: Option<GraphiqlHeaders>,
+    /// Rate limits (none with `--rate-limit off`).
+    pub rates: Option<Arc<crate::rate::Rates>>,
 }
 
 /// What GraphiQL's headers editor starts with.

@@ -84,6 +84,10 @@ struct Cli {
     /// The server's database pool (`parlor serve --db-pool`) [default: the server's].
     #[arg(long)]
     db_pool: Option<u32>,
+    /// The server's rate limiter (`parlor serve --rate-limit`): `memory`, `off`, or a `redis://` URL. The load's
+    /// key has the largest budget, so the limiter is measured, never hit.
+    #[arg(long, default_value = "memory")]
+    rate_limit: String,
     /// RUST_LOG of the server (its log goes to bench/data/server-<db>.log).
     #[arg(long, default_value = "warn")]
     server_log: String,
@@ -129,6 +133,7 @@ impl Cli {
             workspace: self.workspace.clone(),
             scenarios,
             db_pool: self.db_pool,
+            rate_limit: self.rate_limit.clone(),
             server_log_filter: self.server_log.clone(),
         }
     }

@@ -72,6 +72,7 @@ pub async fn run_database(run: &DatabaseRun<'_>, settings: &Settings, env: Envir
         log_filter: &settings.server_log_filter,
         log_file: &log_file,
         db_pool: settings.db_pool,
+        rate_limit: &settings.rate_limit,
     })?;
     eprintln!("parlor-bench: server on {} (pid {}), log {}", server.addr, server.pid, log_file.display());
     let credential = crate::server::api_key(run.parlor, &database.url, &settings.workspace)?;

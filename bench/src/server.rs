@@ -40,6 +40,8 @@ pub struct ServerOptions<'a> {
     pub log_file: &'a Path,
     /// `--db-pool`, when not the server's default.
     pub db_pool: Option<u32>,
+    /// `--rate-limit`.
+    pub rate_limit: &'a str,
 }
 
 /// An admin API key of `workspace` for the run, made with `parlor api-key create` on the run's copy of the
@@ -47,6 +49,8 @@ pub struct ServerOptions<'a> {
 pub fn api_key(binary: &Path, database_url: &str, workspace: &str) -> Result<String> {
     let out = Command::new(binary)
         .args(["api-key", "create", "--workspace", workspace, "--name", "parlor-bench", "--role", "admin"])
+        // The largest budget: the load measures the limiter's cost, never its refusals.
+        .args(["--budget", "4294967295"])
         .env("DATABASE_URL", database_url)
         .env("RUST_LOG", "warn")
         .stderr(Stdio::inherit())
@@ -68,7 +72,9 @@ impl Server {
         let log = std::fs::File::create(opts.log_file)
             .with_context(|| format!("create the server log {}", opts.log_file.display()))?;
         let mut cmd = Command::new(opts.binary);
-        cmd.args(["serve", "--listen", "127.0.0.1:0", "--demo-data", "no"])
+        // Every subscriber of the fan-out is a socket of the one bench key.
+        cmd.args(["serve", "--listen", "127.0.0.1:0", "--demo-data", "no", "--max-sockets-per-principal", "1000000"])
+            .args(["--rate-limit", opts.rate_limit])
             .env("DATABASE_URL", opts.database_url)
             .env("RUST_LOG", opts.log_filter)
             .stdin(Stdio::null())

@@ -24,6 +24,8 @@ pub struct Settings {
     pub scenarios: Vec<ScenarioId>,
     /// The server's `--db-pool` (None: its default).
     pub db_pool: Option<u32>,
+    /// `parlor serve --rate-limit`.
+    pub rate_limit: String,
     pub server_log_filter: String,
 }
 

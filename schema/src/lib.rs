@@ -21,6 +21,7 @@ pub mod loaders;
 pub mod messages;
 pub mod node;
 pub mod pagination;
+pub mod rate;
 pub mod scope;
 pub mod stats;
 pub mod tasks;
@@ -91,7 +92,12 @@ pub fn build(
         .limit_depth(limits.depth)
         .extension(limits::ErrorCodes)
         .extension(document::DocumentGuard::new(limits, spec.clone()))
+        // Before the permission check in the chain, so that it charges after it (see `rate::RateGuard`).
+        .extension(rate::RateGuard)
         .extension(auth::access::AccessGuard::new(spec, auth.introspection));
+    if let Some(limiter) = auth.limiter {
+        builder = builder.data(limiter);
+    }
     if let Some(signer) = auth.signer {
         builder = builder.data(signer);
     }

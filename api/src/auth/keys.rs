@@ -76,6 +76,7 @@ impl KeyStore {
             role: row.role,
             scopes: schema::api_keys::scopes_of(&row),
             expires_at,
+            budget: row.budget.and_then(|b| u64::try_from(b).ok()),
         }))
     }
 

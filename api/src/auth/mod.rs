@@ -110,6 +110,7 @@ impl Authenticator {
             role,
             scopes: claims.scopes.map_or(scopes, |s| s.intersect(scopes)),
             expires_at: Some(claims.expires_at),
+            budget: None,
         })
     }
 

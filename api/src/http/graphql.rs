@@ -4,6 +4,7 @@
 //! A response with an `UNAVAILABLE` error (the database cannot be reached) is 503 with `Retry-After`, its GraphQL
 //! body kept, so that load balancers and clients back off instead of reading a 200.
 
+use super::metering::Meter;
 use super::negotiate::{self, MediaType};
 use super::request::{self, Malformed};
 use crate::auth::{self, Refusal};
@@ -13,26 +14,49 @@ use async_graphql::parser::types::{
     DocumentOperations, ExecutableDocument, OperationDefinition, OperationType, Selection, SelectionSet,
 };
 use async_graphql::{Request, ServerError, Value};
+use axum::Extension;
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
-use axum::extract::{RawQuery, State};
+use axum::extract::{ConnectInfo, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use schema::error::Code;
 use schema::stats::RequestStats;
 use schema::{Loaders, NoViewer, TaskQueue, Viewer};
 use serde::Serialize;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
 /// Seconds a client is told to wait (`Retry-After`) when the database is unavailable: a little more than the
 /// default acquire timeout, so that a retry does not land in the same outage window at once.
 const RETRY_AFTER_SECS: u32 = 5;
 
+/// The client's address (inserted by `crate::server` on every connection).
+type Peer = Option<Extension<ConnectInfo<SocketAddr>>>;
+
+fn ip(peer: &Peer) -> Option<IpAddr> {
+    peer.as_ref().map(|p| p.0.0.ip())
+}
+
 pub async fn get(
     State(app): State<Arc<AppState>>,
+    peer: Peer,
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
+) -> Response {
+    let meter = Meter::new(&app, ip(&peer));
+    let resp = serve_get(&app, &meter, ip(&peer), upgrade, headers, raw).await;
+    meter.finish(resp).await
+}
+
+async fn serve_get(
+    app: &Arc<AppState>,
+    meter: &Meter,
+    peer: Option<IpAddr>,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+    headers: HeaderMap,
+    raw: Option<String>,
 ) -> Response {
     match upgrade {
         Ok(ws) => {
@@ -42,7 +66,8 @@ pub async fn get(
                     .into_response();
             }
             let shutdown = app.shutdown.subscribe();
-            return super::ws::upgrade(app.schema.clone(), on_init(&app), ws, headers, shutdown).await;
+            let config = super::ws::WsConfig { on_request: Some(metered()), ..Default::default() };
+            return super::ws::upgrade(app.schema.clone(), on_init(app, peer), ws, headers, shutdown, config);
         }
         Err(rejection) if super::ws::is_upgrade(&headers) => return rejection.into_response(),
         Err(_) => {}
@@ -60,12 +85,23 @@ pub async fn get(
         return error_response(StatusCode::BAD_REQUEST, media, msg, Code::BadUserInput);
     }
     match request::from_query_string(&raw) {
-        Ok(req) => execute(&app, &headers, req, true, media).await,
+        Ok(req) => execute(app, meter, &headers, req, true, media).await,
         Err(e) => malformed(e, media),
     }
 }
 
-pub async fn post(State(app): State<Arc<AppState>>, headers: HeaderMap, body: axum::body::Body) -> Response {
+pub async fn post(
+    State(app): State<Arc<AppState>>,
+    peer: Peer,
+    headers: HeaderMap,
+    body: axum::body::Body,
+) -> Response {
+    let meter = Meter::new(&app, ip(&peer));
+    let resp = serve_post(&app, &meter, headers, body).await;
+    meter.finish(resp).await
+}
+
+async fn serve_post(app: &AppState, meter: &Meter, headers: HeaderMap, body: axum::body::Body) -> Response {
     let Some(media) = negotiate::response_type(&headers) else { return not_acceptable() };
     if !negotiate::is_json_body(&headers) {
         let msg = "send the request as JSON with `Content-Type: application/json`";
@@ -96,47 +132,74 @@ pub async fn post(State(app): State<Arc<AppState>>, headers: HeaderMap, body: ax
         }
     };
     match request::from_body(&body) {
-        Ok(req) => execute(&app, &headers, req, false, media).await,
+        Ok(req) => execute(app, meter, &headers, req, false, media).await,
         Err(e) => malformed(e, media),
     }
+}
+
+/// Every WebSocket operation is metered like an HTTP request (its price charged at `subscribe`).
+fn metered() -> super::ws::OnRequest {
+    Arc::new(|req: Request| req.data(Arc::new(schema::rate::Metering::default())))
 }
 
 /// `connection_init`: the credential comes from the payload (`{"Authorization": "Bearer …"}`, any case, or
 /// `{"token": "…"}`) or else the upgrade request's `Authorization` header. A missing or refused credential closes
 /// the socket with 4403; the socket then closes with 4403 too when the credential expires or is revoked (checked
 /// by [`super::ws`] every few seconds through the session's check).
-fn on_init(app: &Arc<AppState>) -> super::ws::OnInit {
+fn on_init(app: &Arc<AppState>, peer: Option<IpAddr>) -> super::ws::OnInit {
     let app = app.clone();
     Arc::new(move |payload: serde_json::Value, headers: HeaderMap| {
         let app = app.clone();
         Box::pin(async move {
+            use super::ws::InitRefusal;
             let credential =
                 credential_in(&payload).or_else(|| match auth::bearer(headers.get(header::AUTHORIZATION)) {
                     Ok(c) => c.map(str::to_owned),
                     Err(_) => None,
                 });
             let Some(credential) = credential else {
-                return Err("send `{\"Authorization\": \"Bearer <token>\"}` in connection_init".to_owned());
+                return Err(InitRefusal::forbidden(
+                    "send `{\"Authorization\": \"Bearer <token>\"}` in connection_init",
+                ));
             };
             let viewer = match app.auth.authenticate(&credential).await {
                 Ok(v) => v,
-                Err(Refusal::Unauthenticated(why)) => return Err(why),
-                Err(Refusal::Unavailable) => return Err("the database is unavailable; retry later".to_owned()),
+                Err(Refusal::Unauthenticated(why)) => return Err(InitRefusal::forbidden(why)),
+                Err(Refusal::Unavailable) => {
+                    return Err(InitRefusal::forbidden("the database is unavailable; retry later"));
+                }
             };
             let mut data = async_graphql::Data::default();
             data.insert(Loaders::new(app.db.clone(), viewer.clone(), Arc::new(TaskQueue::detached())));
             data.insert(viewer.clone());
+            // The principal's budget pays for its subscriptions and what they deliver; its sockets are counted.
+            let (mut hold, mut key) = (None, None);
+            if let Some(rates) = &app.rates {
+                let k = rates.key(Some(&viewer), peer);
+                match rates.hold_socket(&k) {
+                    Ok(h) => hold = Some(Box::new(h) as Box<dyn std::any::Any + Send>),
+                    Err(max) => {
+                        let reason = format!("Too many connections: this credential holds {max} here already");
+                        return Err(InitRefusal { code: 4429, reason });
+                    }
+                }
+                data.insert(k.clone());
+                key = Some((rates.limiter.clone(), k));
+            }
             let (auth, expires_at) = (app.auth.clone(), viewer.expires_at);
-            let check: super::ws::Check = Arc::new(move || {
-                let (auth, viewer) = (auth.clone(), viewer.clone());
+            let check: super::ws::Check = Arc::new(move |delivered| {
+                let (auth, viewer, key) = (auth.clone(), viewer.clone(), key.clone());
                 Box::pin(async move {
+                    if let (Some((limiter, key)), true) = (key, delivered > 0) {
+                        limiter.charge_anyway(&key, delivered).await;
+                    }
                     match auth.recheck(&viewer).await {
                         Ok(()) | Err(Refusal::Unavailable) => Ok(()),
                         Err(Refusal::Unauthenticated(why)) => Err(why),
                     }
                 })
             });
-            Ok(super::ws::Session { data, expires_at, check: Some(check) })
+            Ok(super::ws::Session { data, expires_at, check: Some(check), hold })
         })
     })
 }
@@ -153,7 +216,14 @@ fn credential_in(payload: &serde_json::Value) -> Option<String> {
     (!value.is_empty()).then(|| value.to_owned())
 }
 
-async fn execute(app: &AppState, headers: &HeaderMap, mut req: Request, is_get: bool, media: MediaType) -> Response {
+async fn execute(
+    app: &AppState,
+    meter: &Meter,
+    headers: &HeaderMap,
+    mut req: Request,
+    is_get: bool,
+    media: MediaType,
+) -> Response {
     let stats = Arc::new(RequestStats::default());
     let scope = stats.clone();
     RequestStats::scope(scope, async move {
@@ -183,24 +253,30 @@ async fn execute(app: &AppState, headers: &HeaderMap, mut req: Request, is_get: 
                 Ok(viewer) => {
                     tracing::Span::current().record("principal", viewer.label());
                     let loaders = Loaders::new(app.db.clone(), viewer.clone(), tasks.clone());
+                    req = meter.attach(Some(&viewer), req);
                     req = req.data::<Viewer>(viewer).data(loaders);
                 }
                 Err(refusal) => return refused_credential(refusal, media),
             },
             None if headers.contains_key("x-parlor-workspace") => {
                 let why = "X-Parlor-Workspace is no longer accepted: send `Authorization: Bearer <token or API key>`";
-                req = req.data(NoViewer(why.into()));
+                req = meter.attach(None, req).data(NoViewer(why.into()));
             }
-            None => {}
+            None => req = meter.attach(None, req),
         }
 
         let schema = if introspection_only { &app.introspection } else { &app.schema };
         let resp = tasks.run(schema.execute(req)).await;
         let refused_before_execution =
             resp.data == Value::Null && !resp.errors.is_empty() && resp.errors.iter().all(|e| e.path.is_empty());
+        let extensions = meter.cost().map(|c| serde_json::json!({ "cost": c }));
         if refused_before_execution {
+            if is_rate_limited(&resp.errors) {
+                let body = GqlBody { data: None, errors: &resp.errors, extensions: extensions.as_ref() };
+                return json_response(StatusCode::TOO_MANY_REQUESTS, media, &body, &stats);
+            }
             if let Some(code) = auth_refusal(&resp.errors) {
-                let body = GqlBody { data: None, errors: &resp.errors };
+                let body = GqlBody { data: None, errors: &resp.errors, extensions: None };
                 return match code {
                     Code::Unauthenticated => {
                         unauthenticated(json_response(StatusCode::UNAUTHORIZED, media, &body, &stats), None)
@@ -210,7 +286,7 @@ async fn execute(app: &AppState, headers: &HeaderMap, mut req: Request, is_get: 
             }
             return refused(resp.errors, media, &stats);
         }
-        let body = GqlBody { data: Some(&resp.data), errors: &resp.errors };
+        let body = GqlBody { data: Some(&resp.data), errors: &resp.errors, extensions: extensions.as_ref() };
         if resp.errors.iter().any(is_unavailable) {
             return retry_later(json_response(StatusCode::SERVICE_UNAVAILABLE, media, &body, &stats));
         }
@@ -259,6 +335,14 @@ fn auth_refusal(errors: &[ServerError]) -> Option<Code> {
     errors.iter().all(|e| code_of(e).is_some()).then_some(first)
 }
 
+/// The operation was refused by the rate limiter before it ran.
+fn is_rate_limited(errors: &[ServerError]) -> bool {
+    errors.iter().any(|e| {
+        let code = e.extensions.as_ref().and_then(|x| x.get("code"));
+        matches!(code, Some(Value::String(c)) if c == Code::RateLimited.as_str())
+    })
+}
+
 fn is_unavailable(err: &ServerError) -> bool {
     let code = err.extensions.as_ref().and_then(|e| e.get("code"));
     matches!(code, Some(Value::String(c)) if c == Code::Unavailable.as_str())
@@ -279,6 +363,9 @@ struct GqlBody<'a> {
     data: Option<&'a Value>,
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     errors: &'a [ServerError],
+    /// `cost` (see `crate::rate::cost_extension`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    extensions: Option<&'a serde_json::Value>,
 }
 
 fn json_response(status: StatusCode, media: MediaType, body: &GqlBody<'_>, stats: &RequestStats) -> Response {
@@ -300,7 +387,12 @@ fn json_response(status: StatusCode, media: MediaType, body: &GqlBody<'_>, stats
 /// A document refused before execution: no `data` key; 400 for `graphql-response+json`, 200 for legacy JSON.
 fn refused(errors: Vec<ServerError>, media: MediaType, stats: &RequestStats) -> Response {
     let errors: Vec<ServerError> = errors.into_iter().map(schema::error::classify).collect();
-    json_response(media.request_error_status(), media, &GqlBody { data: None, errors: &errors }, stats)
+    json_response(
+        media.request_error_status(),
+        media,
+        &GqlBody { data: None, errors: &errors, extensions: None },
+        stats,
+    )
 }
 
 /// An error answered without running anything, as a GraphQL response body.

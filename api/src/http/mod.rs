@@ -4,6 +4,7 @@
 pub mod cors;
 mod graphql;
 mod health;
+mod metering;
 mod negotiate;
 mod request;
 mod request_id;

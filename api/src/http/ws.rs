@@ -11,6 +11,7 @@
 //! | second `connection_init` | close 4429 | close 4429 |
 //! | `OnInit` refuses (no or bad credential) | close 4403 `Forbidden: <reason>` | `connection_error`, then close 4403 |
 //! | the credential expires or is revoked while open | close 4403 `Forbidden: <reason>` | same |
+//! | the credential already holds `--max-sockets-per-principal` sockets here | close 4429 `Too many connections…` | same |
 //! | `subscribe`/`start` before `connection_ack` | close 4401 | close 4401 |
 //! | `subscribe`/`start` with an active id | close 4409 | the new operation replaces the old one |
 //! | invalid JSON, unknown `type`, bad `id`/`payload` | close 4400 | close 4400 |
@@ -49,11 +50,26 @@ use tracing::Instrument;
 /// What connection_init decided: the session of the connection, or a refusal.
 ///
 /// Called once per connection with the `connection_init` payload (`Null` if absent) and the upgrade request's
-/// headers. `Err(reason)` closes the socket with 4403 `Forbidden: <reason>` (legacy: `connection_error` first).
-pub type OnInit = Arc<dyn Fn(Value, HeaderMap) -> BoxFuture<'static, Result<Session, String>> + Send + Sync>;
+/// headers. A refusal closes the socket with its code and reason (legacy: `connection_error` first).
+pub type OnInit = Arc<dyn Fn(Value, HeaderMap) -> BoxFuture<'static, Result<Session, InitRefusal>> + Send + Sync>;
 
-/// Whether the connection's credential still holds; `Err(reason)` closes the socket with 4403.
-pub type Check = Arc<dyn Fn() -> BoxFuture<'static, Result<(), String>> + Send + Sync>;
+/// Why `connection_init` was refused: the close code and its reason.
+pub struct InitRefusal {
+    pub code: u16,
+    pub reason: String,
+}
+
+impl InitRefusal {
+    /// 4403 `Forbidden: <reason>`: no credential, or a refused one.
+    pub fn forbidden(reason: impl Into<String>) -> Self {
+        Self { code: 4403, reason: format!("Forbidden: {}", reason.into()) }
+    }
+}
+
+/// Run every [`WsConfig::recheck`] with the number of results delivered since the last run (`next`/`data`
+/// messages): whether the connection's credential still holds (`Err(reason)` closes the socket with 4403), and
+/// the place to account for the deliveries.
+pub type Check = Arc<dyn Fn(u64) -> BoxFuture<'static, Result<(), String>> + Send + Sync>;
 
 /// An acknowledged connection's session.
 pub struct Session {
@@ -61,15 +77,17 @@ pub struct Session {
     pub data: Data,
     /// When the credential expires: the socket closes then with 4403 "Forbidden: the credential has expired".
     pub expires_at: Option<chrono::DateTime<chrono::Utc>>,
-    /// Run every [`WsConfig::recheck`] (a revoked key, a deleted agent).
+    /// Run every [`WsConfig::recheck`] (a revoked key, a deleted agent; the deliveries' cost).
     pub check: Option<Check>,
+    /// Held for as long as the connection lives (what counts its principal's sockets).
+    pub hold: Option<Box<dyn std::any::Any + Send>>,
 }
 
 /// Called on every operation's request before it runs (e.g. to add per-operation DataLoaders to `Request::data`).
 /// The connection's `OnInit` data is already reachable from the context as session data.
 pub type OnRequest = Arc<dyn Fn(Request) -> Request + Send + Sync>;
 
-/// Per-connection limits and timers. `WsConfig::default()` is what [`upgrade`] uses.
+/// Per-connection limits and timers. `WsConfig::default()` is what a plain [`upgrade`] uses.
 #[derive(Clone)]
 pub struct WsConfig {
     /// Close 4408 when `connection_init` has not been acknowledged this long after the upgrade (default 3 s).
@@ -118,18 +136,7 @@ pub fn is_upgrade(headers: &HeaderMap) -> bool {
 
 /// GET /graphql with `Upgrade: websocket`: negotiates `graphql-transport-ws` (preferred) or legacy `graphql-ws`,
 /// refuses others (400). The socket closes with 1001 once `shutdown` turns `true`, and drops the receiver then.
-pub async fn upgrade<E: Executor>(
-    executor: E,
-    on_init: OnInit,
-    ws: WebSocketUpgrade,
-    headers: HeaderMap,
-    shutdown: watch::Receiver<bool>,
-) -> HttpResponse {
-    upgrade_with(executor, on_init, ws, headers, shutdown, WsConfig::default())
-}
-
-/// [`upgrade`] with explicit limits.
-pub fn upgrade_with<E: Executor>(
+pub fn upgrade<E: Executor>(
     executor: E,
     on_init: OnInit,
     ws: WebSocketUpgrade,
@@ -159,6 +166,8 @@ pub fn upgrade_with<E: Executor>(
                 data: None,
                 expires: None,
                 check: None,
+                hold: None,
+                delivered: 0,
                 active: HashMap::new(),
                 ops: SelectAll::new(),
                 config,
@@ -203,6 +212,9 @@ struct Conn<E> {
     /// When the session's credential expires.
     expires: Option<Instant>,
     check: Option<Check>,
+    hold: Option<Box<dyn std::any::Any + Send>>,
+    /// Results delivered since the last check.
+    delivered: u64,
     active: HashMap<Arc<str>, AbortHandle>,
     ops: SelectAll<BoxStream<'static, OpEvent>>,
     config: WsConfig,
@@ -267,7 +279,8 @@ impl<E: Executor> Conn<E> {
                     Err(Exit::Close(4403, "Forbidden: the credential has expired".into()))
                 }
                 _ = recheck.tick(), if self.check.is_some() => {
-                    match self.check.as_ref().map(|c| c()) {
+                    let delivered = std::mem::take(&mut self.delivered);
+                    match self.check.as_ref().map(|c| c(delivered)) {
                         Some(check) => check.await.map_err(|why| Exit::Close(4403, format!("Forbidden: {why}").into())),
                         None => Ok(()),
                     }
@@ -348,19 +361,19 @@ impl<E: Executor> Conn<E> {
             Ok(session) => {
                 self.data = Some(Arc::new(session.data));
                 self.check = session.check;
+                self.hold = session.hold;
                 self.expires = session.expires_at.map(|t| {
                     let left = (t - chrono::Utc::now()).to_std().unwrap_or_default();
                     Instant::now() + left
                 });
                 self.send(socket, Out::<()> { id: None, ty: "connection_ack", payload: None }).await
             }
-            Err(reason) => {
+            Err(refusal) => {
                 if self.proto == Proto::Legacy {
-                    let payload = serde_json::json!({ "message": reason });
+                    let payload = serde_json::json!({ "message": refusal.reason });
                     self.send(socket, Out { id: None, ty: "connection_error", payload: Some(payload) }).await?;
                 }
-                let reason = if reason.is_empty() { "Forbidden".into() } else { format!("Forbidden: {reason}") };
-                Err(Exit::Close(4403, reason.into()))
+                Err(Exit::Close(refusal.code, refusal.reason.into()))
             }
         }
     }
@@ -422,6 +435,7 @@ impl<E: Executor> Conn<E> {
                     Proto::Transport => "next",
                     Proto::Legacy => "data",
                 };
+                self.delivered += 1;
                 self.send(socket, Out { id: Some(&id), ty, payload: Some(&response) }).await
             }
             None => {

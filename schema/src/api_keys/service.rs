@@ -19,6 +19,9 @@ use uuid::Uuid;
 pub const DEFAULT_GRACE: Duration = Duration::hours(24);
 pub const MAX_GRACE: Duration = Duration::days(7);
 
+/// The largest budget a key may have: 4 billion points a minute (what the in-memory limiter can count).
+pub const MAX_BUDGET: i64 = u32::MAX as i64;
+
 pub struct NewKey {
     pub name: String,
     pub role: Option<Role>,
@@ -70,8 +73,8 @@ pub async fn create(db: &DatabaseConnection, viewer: &Viewer, new: NewKey) -> Ap
     if new.expires_at.is_some_and(|t| t <= Utc::now()) {
         return Err(ApiError::bad_input("expiresAt", "must be in the future"));
     }
-    if new.budget.is_some_and(|b| !(1..=100_000_000).contains(&b)) {
-        return Err(ApiError::bad_input("budget", "must be between 1 and 100000000"));
+    if new.budget.is_some_and(|b| !(1..=MAX_BUDGET).contains(&b)) {
+        return Err(ApiError::bad_input("budget", format!("must be between 1 and {MAX_BUDGET} points per minute")));
     }
     if let Some(b) = new.bot {
         scoped::<bot::Entity>(viewer)

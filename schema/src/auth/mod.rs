@@ -30,6 +30,8 @@ pub struct Setup {
     pub introspection_off: bool,
     /// Signs widget tokens (`createContactToken`), when the server has an HS256 secret.
     pub signer: Option<std::sync::Arc<token::TokenSigner>>,
+    /// Charges each operation's cost to its principal's budget (none: no rate limits).
+    pub limiter: Option<std::sync::Arc<dyn crate::rate::Limiter>>,
 }
 
 /// The credential behind a request.
@@ -64,6 +66,8 @@ pub struct Viewer {
     pub scopes: Scopes,
     /// When the credential stops working (a JWT's `exp`, an API key's `expiresAt`); sockets close then.
     pub expires_at: Option<DateTime<Utc>>,
+    /// A rate-limit budget of its own (points per minute), instead of its role's: a premium key's.
+    pub budget: Option<u64>,
 }
 
 impl Viewer {
@@ -76,6 +80,7 @@ impl Viewer {
             role: Role::Admin,
             scopes: Scopes::of_role(Role::Admin),
             expires_at: None,
+            budget: None,
         }
     }
 

@@ -1,7 +1,8 @@
 //! What an operation costs, computed before it runs: each field 1, plus what it selects times how many objects it
 //! can return. A connection returns at most its page (`first` or `last`, 20 when neither is given, at most 100);
-//! `nodes(ids:)` one per id; every other field one. So `conversations(first: 50) { nodes { messages(last: 10)
-//! { nodes { id } } } }` costs 1 + 50 × (1 + 1 + 10 × (1 + 1)) = 1,101.
+//! `nodes(ids:)` one per id; every other field one; each root field of a mutation 10 more ([`MUTATION_COST`]).
+//! So `conversations(first: 50) { nodes { messages(last: 10) { nodes { id } } } }` costs
+//! 1 + 50 × (1 + 1 + 10 × (1 + 1)) = 1,101.
 //!
 //! We compute it ourselves rather than with async-graphql's `complexity` attributes: in 8.0.0-rc.5 those fail
 //! with "Variable … is not defined" when a client omits a nullable variable (legal per the spec), and the
@@ -31,7 +32,36 @@ fn of_operation(schema: &Schema, doc: &ExecutableDocument, op: &OperationDefinit
     };
     let Some(root) = schema.root_operation(root) else { return 0 };
     let mut walk = Walk { schema, doc, op, variables, fragments: HashMap::new() };
-    walk.set(root.as_str(), &op.selection_set.node)
+    let cost = walk.set(root.as_str(), &op.selection_set.node);
+    match op.ty {
+        OperationType::Mutation => {
+            cost.saturating_add(MUTATION_COST.saturating_mul(root_fields(doc, &op.selection_set.node, 0)))
+        }
+        OperationType::Query | OperationType::Subscription => cost,
+    }
+}
+
+/// What a mutation costs beyond its selection: a write does more than a read (Shopify prices every mutation at
+/// 10 points too).
+pub const MUTATION_COST: u64 = 10;
+
+/// Root fields of an operation, through fragments (the document guard has bounded how far they expand).
+fn root_fields(doc: &ExecutableDocument, set: &SelectionSet, depth: usize) -> u64 {
+    if depth > 32 {
+        return 0;
+    }
+    set.items
+        .iter()
+        .map(|item| match &item.node {
+            Selection::Field(f) if f.node.name.node.starts_with("__") => 0,
+            Selection::Field(_) => 1,
+            Selection::InlineFragment(f) => root_fields(doc, &f.node.selection_set.node, depth + 1),
+            Selection::FragmentSpread(s) => doc
+                .fragments
+                .get(&s.node.fragment_name.node)
+                .map_or(0, |f| root_fields(doc, &f.node.selection_set.node, depth + 1)),
+        })
+        .sum()
 }
 
 struct Walk<'a> {

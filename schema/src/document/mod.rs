@@ -112,10 +112,14 @@ impl Extension for Guard {
         // async-graphql's own parse step (behind `next`) checks recursion and directives by walking every spread
         // of every fragment, which is exponential for a fragment bomb. We parse and check in linear time instead
         // and never call it; `check_size` enforces the same two limits.
-        let _ = (ctx, next);
+        let _ = next;
         let doc = async_graphql::parser::parse_query(query).map_err(ServerError::from)?;
         self.check_size(&doc)?;
         let cost = cost::of_document(self.spec.schema(), &doc, variables);
+        // The price the rate limiter charges (crate::rate), when the transport meters the request.
+        if let Some(metering) = ctx.data_opt::<Arc<crate::rate::Metering>>() {
+            metering.set_cost(cost);
+        }
         if cost > self.limits.complexity as u64 {
             return Err(too_complex(format!(
                 "the query costs {cost} (each field 1, times the page size of each connection it is in); \

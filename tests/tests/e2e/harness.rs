@@ -52,6 +52,18 @@ pub fn binary() -> &'static PathBuf {
     })
 }
 
+/// Redis for the tests that need one (`PARLOR_TEST_REDIS_URL`, else 127.0.0.1:6379 when something listens there);
+/// `None` when there is none: those tests then say so and skip.
+pub fn redis_url() -> Option<String> {
+    if let Ok(url) = std::env::var("PARLOR_TEST_REDIS_URL") {
+        return Some(url);
+    }
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], 6379));
+    std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(300))
+        .ok()
+        .map(|_| "redis://127.0.0.1:6379".to_owned())
+}
+
 fn postgres_url() -> Option<String> {
     std::env::var("DATABASE_URL").ok().filter(|u| u.starts_with("postgres"))
 }
@@ -207,7 +219,12 @@ impl TestApp {
 
     /// A second server over this one's database (another instance of a scaled-out deployment).
     pub async fn spawn_peer(&self) -> TestApp {
-        let (url, child) = start_server(&self.database_url, &[], &[]).await;
+        self.spawn_peer_with(&[]).await
+    }
+
+    /// Same, with extra `parlor serve` flags.
+    pub async fn spawn_peer_with(&self, flags: &[&str]) -> TestApp {
+        let (url, child) = start_server(&self.database_url, flags, &[]).await;
         let client = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().expect("client");
         TestApp { url, database_url: self.database_url.clone(), child, client, _dir: None, drop_db: None }
     }

@@ -23,6 +23,7 @@ mod nodes;
 mod outage;
 mod permissions;
 mod production;
+mod rate_limits;
 mod statements;
 mod tenancy;
 mod tickets;
