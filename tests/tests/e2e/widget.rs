@@ -46,7 +46,7 @@ async fn a_contact_token_reaches_only_its_contacts_conversations_and_public_mess
         .body;
     let token = minted["data"]["createContactToken"]["token"].as_str().expect("token").to_owned();
     let q = "{ viewer { kind contact { id } } contacts(first: 50) { totalCount nodes { id } }
-               conversations(first: 100) { totalCount nodes { id contact { id } messages(last: 100) { nodes { id private content } } } } }";
+               conversations(first: 20) { totalCount nodes { id contact { id } messages(last: 50) { nodes { id private content } } } } }";
     let reply = app.post_as(Some(&token), q, json!({})).await;
     let data = &reply.body["data"];
     assert_eq!(data["viewer"]["kind"], "CONTACT", "{}", reply.body);
