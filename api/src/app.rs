@@ -24,6 +24,11 @@ pub async fn serve(database_url: Option<&str>, auth_opts: &AuthOpts, opts: Serve
     refuse_unsafe_production(auth_opts, &opts)?;
     let url = db::resolve_url(database_url)?;
     let conn = db::connect(&url, opts.db_pool, opts.db_acquire_timeout).await?;
+    // First, so that everything after it is recorded.
+    let metrics = match opts.metrics_addr {
+        Some(addr) => Some(crate::metrics::listen(addr, conn.clone()).await?),
+        None => None,
+    };
     db::migrate(&conn).await?;
     if production {
         if seed::holds_demo_data(&conn).await? {
@@ -98,10 +103,26 @@ pub async fn serve(database_url: Option<&str>, auth_opts: &AuthOpts, opts: Serve
     let sockets = state.shutdown.clone();
     let listener = TcpListener::bind(opts.listen).await?;
     let addr = listener.local_addr()?;
+    let metrics_addr = match metrics {
+        Some((listener, router)) => {
+            let addr = listener.local_addr()?;
+            tokio::spawn(async move {
+                if let Err(e) = axum::serve(listener, router).await {
+                    tracing::error!(error = %e, "the metrics listener stopped");
+                }
+            });
+            Some(addr)
+        }
+        None => None,
+    };
     // stdout, on purpose: this is what a newcomer (and the test harness) reads. A closed stdout is no reason to stop.
     {
         use std::io::Write;
         let mut out = std::io::stdout().lock();
+        // Before the "listening" line, which tells the test harness that start-up is over.
+        if let Some(metrics) = metrics_addr {
+            let _ = writeln!(out, "Metrics: http://{metrics}/metrics");
+        }
         let _ = writeln!(out, "Parlor listening on http://{addr}");
         if state.graphiql.is_some() {
             let _ = writeln!(out, "GraphiQL: http://{addr}/graphiql");

@@ -37,8 +37,9 @@ pub enum Command {
     Migrate,
     /// Load data into an empty database.
     Seed(Seed),
-    /// Print the GraphQL schema (SDL).
-    Schema,
+    /// Print the GraphQL schema (SDL), as `schema.graphql` holds it; `parlor schema diff OLD.graphql` checks for
+    /// breaking changes.
+    Schema(SchemaCmd),
     /// Print the permission table (which role and scope may run each field), as README.md shows it.
     Policy,
     /// Mint a development JWT for an agent (or a contact) of a workspace, signed with the JWT secret.
@@ -121,6 +122,26 @@ impl AuthOpts {
             (None, Env::Production) => None,
         }
     }
+}
+
+#[derive(Parser, Debug)]
+pub struct SchemaCmd {
+    #[command(subcommand)]
+    pub diff: Option<SchemaDiff>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SchemaDiff {
+    /// List the breaking changes from an older SDL to this schema (removed types, fields, arguments and enum
+    /// values, changed types, new required arguments); fails on any that CHANGELOG.md's "Unreleased" section does
+    /// not name by coordinate (`Type.field`).
+    Diff {
+        /// The older SDL (e.g. the last release's `schema.graphql`).
+        old: std::path::PathBuf,
+        /// Where breaking changes are declared.
+        #[arg(long, default_value = "CHANGELOG.md")]
+        changelog: std::path::PathBuf,
+    },
 }
 
 #[derive(Parser, Debug)]
@@ -273,6 +294,11 @@ pub struct Serve {
     /// Most WebSocket connections one principal may hold on this instance; one more is closed with 4429.
     #[arg(long, env = "PARLOR_MAX_SOCKETS_PER_PRINCIPAL", default_value_t = 100)]
     pub max_sockets_per_principal: usize,
+
+    /// Serve Prometheus metrics on `http://<this address>/metrics` (`127.0.0.1:9090`; port 0 picks a free port).
+    /// A listener of its own, off by default: keep it off the public network. See README.md "Metrics".
+    #[arg(long, env = "PARLOR_METRICS_ADDR")]
+    pub metrics_addr: Option<SocketAddr>,
 
     /// How often each server writes the `lastUsedAt` of the API keys it saw (no write per request).
     #[arg(long, env = "PARLOR_KEY_USE_INTERVAL", default_value = "60s", value_parser = parse_duration)]

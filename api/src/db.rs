@@ -45,6 +45,21 @@ pub async fn connect(url: &str, pool: u32, acquire: Duration) -> Result<Database
     Ok(db)
 }
 
+/// Applies the pending migrations one at a time, saying which and how long each took (a migration over a large
+/// database can take minutes: a person watching should see it move).
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
-    Migrator::up(db, None).await
+    let pending: Vec<String> =
+        Migrator::get_pending_migrations(db).await?.iter().map(|m| m.name().to_owned()).collect();
+    if pending.is_empty() {
+        return Ok(());
+    }
+    let started = std::time::Instant::now();
+    for (i, name) in pending.iter().enumerate() {
+        let t = std::time::Instant::now();
+        tracing::info!(migration = %name, "migrating: {} of {}", i + 1, pending.len());
+        Migrator::up(db, Some(1)).await?;
+        tracing::info!(migration = %name, ms = t.elapsed().as_millis() as u64, "migrated");
+    }
+    tracing::info!(applied = pending.len(), ms = started.elapsed().as_millis() as u64, "migrations applied");
+    Ok(())
 }

@@ -52,6 +52,33 @@ fn js_string(s: &str) -> String {
         .replace('\u{2029}', "\\u2029")
 }
 
+/// What GraphiQL's first tab holds instead of its welcome text: a working query over the demo data (README.md's
+/// first example). Press the run button; Ctrl-Space completes fields, and the Docs pane lists every type.
+pub const EXAMPLE_QUERY: &str = r#"# Parlor: the open and pending WhatsApp conversations of your workspace, with their contact, bot, assignee,
+# labels and last three messages. Run it with the ▶ button (or Ctrl-Enter); Ctrl-Space completes fields, and
+# the Docs pane (top left) describes every type. Lists are Relay connections: page on with `after: endCursor`.
+query Inbox {
+  workspace { name }
+  conversations(first: 10, filter: {status: {in: [OPEN, PENDING]}, channel: {eq: WHATSAPP}}) {
+    totalCount
+    pageInfo { hasNextPage endCursor }
+    nodes {
+      number status subject lastActivityAt
+      contact { name email }
+      bot { name }
+      assignee { name }
+      labels { name color }
+      messages(last: 3) {
+        nodes {
+          seq content
+          sender { __typename ... on Contact { contactName: name } ... on Agent { agentName: name } }
+        }
+      }
+    }
+  }
+}
+"#;
+
 /// The GraphiQL page for the GraphQL `endpoint` (a path such as `/graphql`, or
 /// an absolute URL), with the headers editor open and pre-filled with
 /// `default_headers` (JSON text such as `{"Authorization": "Bearer …"}`).
@@ -59,6 +86,7 @@ pub fn page(endpoint: &str, default_headers: &str) -> Html<String> {
     let v = ASSET_VERSION.as_str();
     let endpoint = js_string(endpoint);
     let headers = js_string(default_headers);
+    let query = js_string(EXAMPLE_QUERY);
     Html(format!(
         r#"<!doctype html>
 <html lang="en">
@@ -92,6 +120,7 @@ pub fn page(endpoint: &str, default_headers: &str) -> Html<String> {
   ReactDOM.createRoot(document.getElementById("graphiql")).render(
     React.createElement(GraphiQL, {{
       fetcher: fetcher,
+      defaultQuery: {query},
       defaultHeaders: defaultHeaders,
       isHeadersEditorEnabled: true,
       defaultEditorToolsVisibility: "headers",
@@ -132,11 +161,22 @@ mod tests {
         assert!(html.contains(r#"new URL("/graphql", location.href)"#));
         assert!(html.contains(r#"var defaultHeaders = "{\"X-Parlor-Workspace\": \"acme\"}";"#));
         assert!(html.contains("/graphiql/assets/graphiql.min.js?v="));
+        assert!(
+            html.contains(r##"defaultQuery: "# Parlor: the open and pending"##),
+            "the example, not the welcome text"
+        );
 
         let Html(html) = page("/x\"</script><script>alert(1)//", "</script>");
         assert!(!html.contains("<script>alert"));
         assert_eq!(html.matches("</script>").count(), 4);
         assert!(html.contains(r#""/x\"\u003c/script\u003e\u003cscript\u003ealert(1)//""#));
+    }
+
+    /// The first tab's example is a valid document for the schema we serve.
+    #[test]
+    fn the_example_query_is_valid() {
+        let spec = schema::spec_validator().expect("the schema validates");
+        assert!(spec.validate(EXAMPLE_QUERY).is_ok(), "{:?}", spec.validate(EXAMPLE_QUERY));
     }
 
     #[tokio::test]

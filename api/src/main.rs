@@ -7,6 +7,7 @@ mod credentials;
 mod db;
 mod graphiql;
 mod http;
+mod metrics;
 mod rate;
 mod seed;
 mod server;
@@ -52,9 +53,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{report:?} in {:.2}s", started.elapsed().as_secs_f64());
             Ok(())
         }
-        Command::Schema => {
+        Command::Schema(config::SchemaCmd { diff: None }) => {
             print!("{}", schema::sdl());
             Ok(())
+        }
+        Command::Schema(config::SchemaCmd { diff: Some(config::SchemaDiff::Diff { old, changelog }) }) => {
+            schema_diff(&old, &changelog)
         }
         Command::Policy => {
             print!("{}", schema::auth::policy::markdown());
@@ -76,4 +80,26 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             done
         }
     }
+}
+
+/// `parlor schema diff OLD`: prints every breaking change, and fails on those CHANGELOG.md does not declare.
+fn schema_diff(old: &std::path::Path, changelog: &std::path::Path) -> anyhow::Result<()> {
+    let old_sdl = std::fs::read_to_string(old).map_err(|e| anyhow::anyhow!("{}: {e}", old.display()))?;
+    let changes = schema::sdl_diff::breaking_changes(&old_sdl, &schema::sdl()).map_err(|e| anyhow::anyhow!(e))?;
+    let declared = std::fs::read_to_string(changelog).unwrap_or_default();
+    let undeclared = schema::sdl_diff::undeclared(changes.clone(), &declared);
+    for change in &changes {
+        let mark = if undeclared.contains(change) { "UNDECLARED" } else { "declared" };
+        println!("{mark}: {change}");
+    }
+    if !undeclared.is_empty() {
+        anyhow::bail!(
+            "{} breaking change(s) not declared in {}'s \"Unreleased\" section: deprecate instead (`@deprecated(reason:)`), \
+             or name each coordinate there in backticks",
+            undeclared.len(),
+            changelog.display()
+        );
+    }
+    println!("no undeclared breaking changes ({} declared)", changes.len());
+    Ok(())
 }

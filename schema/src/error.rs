@@ -111,6 +111,7 @@ impl From<sea_orm::DbErr> for ApiError {
     fn from(err: sea_orm::DbErr) -> Self {
         if is_unavailable(&err) {
             tracing::warn!(error = %err, "database unavailable");
+            metrics::counter!(crate::metrics::DB_UNAVAILABLE).increment(1);
             return Self::Unavailable;
         }
         tracing::error!(error = %err, "database error");

@@ -54,9 +54,12 @@ fn check_in<T>(field: &str, values: &[T]) -> ApiResult<()> {
 /// Matches global ids of one kind.
 #[derive(InputObject, Default, Clone, Debug)]
 pub struct IdFilter {
+    /// Equal to this id.
     pub eq: Option<ID>,
+    /// Any of these ids (at most 100).
     #[graphql(name = "in")]
     pub any: Option<Vec<ID>>,
+    /// `true`: only where there is none; `false`: only where there is one.
     pub is_null: Option<bool>,
 }
 
@@ -83,11 +86,16 @@ impl IdFilter {
 /// Matches text. `eq`/`in` are exact; `startsWith` and `contains` ignore case.
 #[derive(InputObject, Default, Clone, Debug)]
 pub struct StringFilter {
+    /// Exactly this text.
     pub eq: Option<String>,
+    /// Exactly one of these texts (at most 100).
     #[graphql(name = "in")]
     pub any: Option<Vec<String>>,
+    /// Starts with this text, ignoring case.
     pub starts_with: Option<String>,
+    /// Contains this text, ignoring case.
     pub contains: Option<String>,
+    /// `true`: only where there is none; `false`: only where there is one.
     pub is_null: Option<bool>,
 }
 
@@ -166,11 +174,17 @@ pub fn contains<C: ColumnTrait>(backend: DbBackend, table: &str, col: C, needle:
 /// Matches a point in time.
 #[derive(InputObject, Default, Clone, Debug)]
 pub struct TimeFilter {
+    /// At exactly this time.
     pub eq: Option<DateTime<Utc>>,
+    /// Later than this time.
     pub gt: Option<DateTime<Utc>>,
+    /// At or later than this time.
     pub gte: Option<DateTime<Utc>>,
+    /// Earlier than this time.
     pub lt: Option<DateTime<Utc>>,
+    /// At or earlier than this time.
     pub lte: Option<DateTime<Utc>>,
+    /// `true`: only where there is none; `false`: only where there is one.
     pub is_null: Option<bool>,
 }
 
@@ -199,12 +213,18 @@ impl TimeFilter {
 /// Matches a whole number.
 #[derive(InputObject, Default, Clone, Debug)]
 pub struct IntFilter {
+    /// Equal to this number.
     pub eq: Option<i64>,
+    /// Any of these numbers (at most 100).
     #[graphql(name = "in")]
     pub any: Option<Vec<i64>>,
+    /// Greater than this number.
     pub gt: Option<i64>,
+    /// Greater than or equal to this number.
     pub gte: Option<i64>,
+    /// Less than this number.
     pub lt: Option<i64>,
+    /// Less than or equal to this number.
     pub lte: Option<i64>,
 }
 
@@ -243,9 +263,12 @@ impl IntFilter {
 #[graphql(concrete(name = "BotStatusFilter", params(crate::enums::BotStatus)))]
 #[graphql(concrete(name = "RoleFilter", params(crate::enums::Role)))]
 pub struct EnumFilter<T: InputType + Copy> {
+    /// Equal to this value.
     pub eq: Option<T>,
+    /// Any of these values.
     #[graphql(name = "in")]
     pub any: Option<Vec<T>>,
+    /// None of these values.
     pub not_in: Option<Vec<T>>,
 }
 

@@ -8,6 +8,7 @@ pub mod bots;
 pub mod contacts;
 pub mod context;
 pub mod conversations;
+pub mod describe;
 pub mod document;
 pub mod enums;
 pub mod error;
@@ -19,10 +20,12 @@ pub mod limits;
 pub mod lists;
 pub mod loaders;
 pub mod messages;
+pub mod metrics;
 pub mod node;
 pub mod pagination;
 pub mod rate;
 pub mod scope;
+pub mod sdl_diff;
 pub mod stats;
 pub mod tasks;
 pub mod tickets;
@@ -30,6 +33,7 @@ pub mod workspaces;
 pub mod write;
 
 use async_graphql::{MergedObject, MergedSubscription, Schema};
+use pagination::Conn;
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;
 
@@ -38,6 +42,8 @@ pub use limits::Limits;
 pub use loaders::Loaders;
 pub use tasks::TaskQueue;
 
+/// What can be read: the caller's workspace and everything in it, by id (`node`, `nodes`) or as filtered,
+/// ordered, paginated lists.
 #[derive(MergedObject, Default)]
 pub struct Query(
     node::NodeQuery,
@@ -53,6 +59,8 @@ pub struct Query(
     auth::graphql::ViewerQuery,
 );
 
+/// What can be changed. Each mutation takes one input object and returns one payload; retried writes take an
+/// idempotency key.
 #[derive(MergedObject, Default)]
 pub struct Mutation(
     bots::BotMutation,
@@ -67,6 +75,8 @@ pub struct Mutation(
     auth::graphql::ContactTokenMutation,
 );
 
+/// What can be followed live over WebSocket (`graphql-transport-ws` or `graphql-ws` on `/graphql`), filtered by
+/// the subscriber's workspace and permissions.
 #[derive(MergedSubscription, Default)]
 pub struct Subscription(events::subscription::EventSubscription, events::updates::UpdateSubscription);
 
@@ -86,7 +96,7 @@ pub fn build(
     spec: Arc<document::spec::SpecValidator>,
     auth: auth::Setup,
 ) -> ParlorSchema {
-    let mut builder = Schema::build(Query::default(), Mutation::default(), Subscription::default())
+    let mut builder = builder()
         .data(db)
         .data(bus)
         .limit_depth(limits.depth)
@@ -107,7 +117,29 @@ pub fn build(
     builder.finish()
 }
 
-/// The SDL, as `parlor schema` prints it.
+/// The schema's types, with the descriptions that doc comments cannot give (see [`describe`]).
+pub(crate) fn builder() -> async_graphql::SchemaBuilder<Query, Mutation, Subscription> {
+    Schema::build(Query::default(), Mutation::default(), Subscription::default())
+        .override_output_type_description::<chrono::DateTime<chrono::Utc>>(describe::DATE_TIME)
+        .override_input_type_description::<chrono::DateTime<chrono::Utc>>(describe::DATE_TIME)
+        .override_output_type_description::<Conn<agents::Agent>>("A page of agents (a Relay connection).")
+        .override_output_type_description::<Conn<api_keys::ApiKey>>("A page of API keys (a Relay connection).")
+        .override_output_type_description::<Conn<bots::Bot>>("A page of bots (a Relay connection).")
+        .override_output_type_description::<Conn<contacts::Contact>>("A page of contacts (a Relay connection).")
+        .override_output_type_description::<Conn<conversations::Conversation>>(
+            "A page of conversations (a Relay connection).",
+        )
+        .override_output_type_description::<Conn<labels::Label>>("A page of labels (a Relay connection).")
+        .override_output_type_description::<Conn<messages::Message>>("A page of messages (a Relay connection).")
+        .override_output_type_description::<Conn<tickets::Ticket>>("A page of tickets (a Relay connection).")
+}
+
+/// The SDL, as `parlor schema` prints it and `schema.graphql` holds it: `@specifiedBy` on custom scalars, and the
+/// schema's description on its `schema` definition (which async-graphql writes last).
 pub fn sdl() -> String {
-    Schema::build(Query::default(), Mutation::default(), Subscription::default()).finish().sdl()
+    let options = async_graphql::SDLExportOptions::new().include_specified_by().use_space_ident();
+    let mut sdl = builder().finish().sdl_with_options(options);
+    let at = sdl.rfind("schema {").unwrap_or(sdl.len());
+    sdl.insert_str(at, &format!("\n\"\"\"\n{}\n\"\"\"\n", describe::SCHEMA));
+    sdl
 }

@@ -29,7 +29,8 @@ impl Default for Limits {
     }
 }
 
-/// Adds `extensions.code` to the errors async-graphql raises itself.
+/// Adds `extensions.code` to the errors async-graphql raises itself (and says what Parlor is in
+/// `__schema.description`: see `crate::describe`).
 pub struct ErrorCodes;
 
 impl ExtensionFactory for ErrorCodes {
@@ -58,6 +59,7 @@ impl Extension for ErrorCodesExtension {
     ) -> Response {
         let mut resp = next.run(ctx, operation_name).await;
         resp.errors = std::mem::take(&mut resp.errors).into_iter().map(classify).collect();
+        crate::describe::schema_description(&mut resp);
         resp
     }
 }

@@ -123,7 +123,10 @@ impl Extension for RateGuard {
         metering.set_verdict(verdict);
         match verdict {
             Verdict::Allowed(_) | Verdict::Unmetered => Ok(result),
-            Verdict::Denied { budget, retry_after } => Err(vec![refusal(cost, &budget, retry_after)]),
+            Verdict::Denied { budget, retry_after } => {
+                metrics::counter!(crate::metrics::RATE_LIMITED, "reason" => "budget").increment(1);
+                Err(vec![refusal(cost, &budget, retry_after)])
+            }
         }
     }
 }

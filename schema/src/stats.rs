@@ -35,12 +35,9 @@ impl RequestStats {
     }
 }
 
-/// Global statement totals, for `/metrics`.
-pub static TOTAL_STATEMENTS: AtomicU64 = AtomicU64::new(0);
-
 /// To be passed to `DatabaseConnection::set_metric_callback`.
 pub fn metric_callback(info: &sea_orm::metric::Info<'_>) {
-    TOTAL_STATEMENTS.fetch_add(1, Ordering::Relaxed);
+    metrics::counter!(crate::metrics::SQL_STATEMENTS).increment(1);
     let _ = CURRENT.try_with(|s| {
         s.statements.fetch_add(1, Ordering::Relaxed);
         s.db_micros.fetch_add(info.elapsed.as_micros() as u64, Ordering::Relaxed);

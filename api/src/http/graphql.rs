@@ -9,6 +9,7 @@ use super::negotiate::{self, MediaType};
 use super::request::{self, Malformed};
 use crate::auth::{self, Refusal};
 use crate::graphiql;
+use crate::metrics::{self, Outcome};
 use crate::state::AppState;
 use async_graphql::parser::types::{
     DocumentOperations, ExecutableDocument, OperationDefinition, OperationType, Selection, SelectionSet,
@@ -45,8 +46,10 @@ pub async fn get(
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Response {
+    let started = std::time::Instant::now();
     let meter = Meter::new(&app, ip(&peer));
     let resp = serve_get(&app, &meter, ip(&peer), upgrade, headers, raw).await;
+    metrics::record_request(&resp, started.elapsed());
     meter.finish(resp).await
 }
 
@@ -96,8 +99,10 @@ pub async fn post(
     headers: HeaderMap,
     body: axum::body::Body,
 ) -> Response {
+    let started = std::time::Instant::now();
     let meter = Meter::new(&app, ip(&peer));
     let resp = serve_post(&app, &meter, headers, body).await;
+    metrics::record_request(&resp, started.elapsed());
     meter.finish(resp).await
 }
 
@@ -169,6 +174,8 @@ fn on_init(app: &Arc<AppState>, peer: Option<IpAddr>) -> super::ws::OnInit {
                     return Err(InitRefusal::forbidden("the database is unavailable; retry later"));
                 }
             };
+            // The socket's task runs in its upgrade request's span: its log lines say whose socket it is.
+            tracing::Span::current().record("principal", viewer.label());
             let mut data = async_graphql::Data::default();
             data.insert(Loaders::new(app.db.clone(), viewer.clone(), Arc::new(TaskQueue::detached())));
             data.insert(viewer.clone());
@@ -179,6 +186,7 @@ fn on_init(app: &Arc<AppState>, peer: Option<IpAddr>) -> super::ws::OnInit {
                 match rates.hold_socket(&k) {
                     Ok(h) => hold = Some(Box::new(h) as Box<dyn std::any::Any + Send>),
                     Err(max) => {
+                        ::metrics::counter!(schema::metrics::RATE_LIMITED, "reason" => "sockets").increment(1);
                         let reason = format!("Too many connections: this credential holds {max} here already");
                         return Err(InitRefusal { code: 4429, reason });
                     }
@@ -226,7 +234,8 @@ async fn execute(
 ) -> Response {
     let stats = Arc::new(RequestStats::default());
     let scope = stats.clone();
-    RequestStats::scope(scope, async move {
+    let label = std::sync::Mutex::new(None);
+    let mut resp = RequestStats::scope(scope, async {
         let operation = req.operation_name.clone();
         // Parsed here for the two HTTP-only questions below, and not kept: the schema's document guard parses
         // and checks every document itself, on every transport (schema::document).
@@ -235,6 +244,14 @@ async fn execute(
             Err(e) => return refused(vec![e.into()], media, &stats),
         };
         let doc = &doc;
+        if let Ok(mut l) = label.lock() {
+            let (name, label) = match selected_name(doc, operation.as_deref()) {
+                Some(name) => (name.unwrap_or("anonymous"), metrics::operation_label(name)),
+                None => ("unknown", "unknown".to_owned()),
+            };
+            tracing::Span::current().record("operation", name);
+            *l = Some(label);
+        }
         if is_get && is_mutation(doc, operation.as_deref()) {
             let mut resp =
                 error_response(StatusCode::METHOD_NOT_ALLOWED, media, "mutations must use POST", Code::BadUserInput);
@@ -292,7 +309,11 @@ async fn execute(
         }
         json_response(StatusCode::OK, media, &body, &stats)
     })
-    .await
+    .await;
+    if let Some(name) = label.into_inner().ok().flatten() {
+        resp.extensions_mut().insert(metrics::Operation(name));
+    }
+    resp
 }
 
 /// A refused credential: 401 with `WWW-Authenticate` (RFC 6750), or 503 when the database could not be asked.
@@ -381,6 +402,15 @@ fn json_response(status: StatusCode, media: MediaType, body: &GqlBody<'_>, stats
     let h = resp.headers_mut();
     h.insert(header::CONTENT_TYPE, media.header());
     h.insert("x-parlor-sql-statements", HeaderValue::from(stats.statements()));
+    ::metrics::histogram!(schema::metrics::SQL_PER_REQUEST).record(stats.statements() as f64);
+    let outcome = match body.errors.first() {
+        None => Outcome("ok".to_owned()),
+        Some(e) => match e.extensions.as_ref().and_then(|x| x.get("code")) {
+            Some(Value::String(code)) => Outcome::code(code),
+            _ => Outcome("error".to_owned()),
+        },
+    };
+    resp.extensions_mut().insert(outcome);
     resp
 }
 
@@ -400,6 +430,7 @@ pub fn error_response(status: StatusCode, media: MediaType, message: &str, code:
     let body = serde_json::json!({ "errors": [{ "message": message, "extensions": { "code": code.as_str() } }] });
     let mut resp = (status, body.to_string()).into_response();
     resp.headers_mut().insert(header::CONTENT_TYPE, media.header());
+    resp.extensions_mut().insert(Outcome::code(code.as_str()));
     resp
 }
 
@@ -411,6 +442,7 @@ fn not_acceptable() -> Response {
     let body = "accept application/graphql-response+json or application/json";
     let mut resp = (StatusCode::NOT_ACCEPTABLE, body).into_response();
     resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+    resp.extensions_mut().insert(Outcome("not_acceptable".to_owned()));
     resp
 }
 
@@ -420,6 +452,16 @@ fn selected_operation<'a>(doc: &'a ExecutableDocument, name: Option<&str>) -> Op
         (DocumentOperations::Single(op), _) => Some(&op.node),
         (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name).map(|op| &op.node),
         (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => ops.values().next().map(|op| &op.node),
+        (DocumentOperations::Multiple(_), None) => None,
+    }
+}
+
+/// The name of the operation that would run (`Some(None)`: it is anonymous; `None`: no operation would run).
+fn selected_name<'a>(doc: &'a ExecutableDocument, name: Option<&str>) -> Option<Option<&'a str>> {
+    match (&doc.operations, name) {
+        (DocumentOperations::Single(_), _) => Some(None),
+        (DocumentOperations::Multiple(ops), Some(name)) => ops.get_key_value(name).map(|(k, _)| Some(k.as_str())),
+        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => ops.keys().next().map(|k| Some(k.as_str())),
         (DocumentOperations::Multiple(_), None) => None,
     }
 }

@@ -1,5 +1,7 @@
 //! The router: `/graphql` (GET, POST), GraphiQL, health checks, and the layers every request passes through
-//! (request id, trace span, body limit, panic catcher).
+//! (request id, trace span, body limit, panic catcher). Every request's span carries its request id, and once
+//! known its principal (`agent:<id>`, `api_key:<id>`, `contact:<id>`: never a credential) and operation name, so
+//! every log line inside it, and the access line at its end, says whose request it was.
 
 pub mod cors;
 mod graphql;
@@ -19,9 +21,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use std::sync::Arc;
 use tower::ServiceBuilder;
+use tower_http::LatencyUnit;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::trace::TraceLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
 use request_id::HEADER as REQUEST_ID;
 
@@ -45,16 +48,25 @@ pub fn router(state: Arc<AppState>) -> Router {
         ServiceBuilder::new()
             .layer(tower::util::MapRequestLayer::new(request_id::sanitize::<axum::body::Body>))
             .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
-            .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
-                let id = req.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
-                tracing::info_span!(
-                    "request",
-                    method = %req.method(),
-                    path = %req.uri().path(),
-                    request_id = %id,
-                    principal = tracing::field::Empty,
-                )
-            }))
+            .layer(
+                TraceLayer::new_for_http()
+                    .make_span_with(|req: &Request<_>| {
+                        let id = req.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
+                        tracing::info_span!(
+                            "request",
+                            method = %req.method(),
+                            path = %req.uri().path(),
+                            request_id = %id,
+                            principal = tracing::field::Empty,
+                            operation = tracing::field::Empty,
+                        )
+                    })
+                    // One line per answered request (status, latency) carrying the span's request id, principal and
+                    // operation: the access log, at `info`.
+                    .on_response(
+                        DefaultOnResponse::new().level(tracing::Level::INFO).latency_unit(LatencyUnit::Millis),
+                    ),
+            )
             .layer(PropagateRequestIdLayer::new(REQUEST_ID))
             .layer(CatchPanicLayer::custom(panic_response)),
     )

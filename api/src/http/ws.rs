@@ -234,6 +234,7 @@ struct Out<'a, P: Serialize> {
 
 impl<E: Executor> Conn<E> {
     async fn run(mut self, mut socket: WebSocket) {
+        let _open = Gauge::up(schema::metrics::WS_CONNECTIONS);
         let exit = self.serve(&mut socket).await;
         // Stop every operation before the (possibly slow) closing handshake.
         self.ops = SelectAll::new();
@@ -414,7 +415,17 @@ impl<E: Executor> Conn<E> {
         let (results, handle) = stream::abortable(results);
         let id: Arc<str> = id.into();
         let tag = id.clone();
-        self.ops.push(results.map(move |event| (tag.clone(), event)).boxed());
+        // Counted while the operation's stream exists: it is dropped when it ends, is stopped, or the socket closes.
+        ::metrics::counter!(schema::metrics::WS_SUBSCRIPTIONS_STARTED).increment(1);
+        let active = Gauge::up(schema::metrics::WS_SUBSCRIPTIONS);
+        self.ops.push(
+            results
+                .map(move |event| {
+                    let _ = &active;
+                    (tag.clone(), event)
+                })
+                .boxed(),
+        );
         self.active.insert(id, handle);
         Ok(())
     }
@@ -477,6 +488,22 @@ fn complete(id: &str) -> Out<'_, ()> {
 /// has no data and errors without a path. Errors of a running operation always carry the field's path.
 fn is_request_error(response: &Response) -> bool {
     response.data == GqlValue::Null && !response.errors.is_empty() && response.errors.iter().all(|e| e.path.is_empty())
+}
+
+/// A gauge raised for as long as this value lives.
+struct Gauge(&'static str);
+
+impl Gauge {
+    fn up(name: &'static str) -> Self {
+        ::metrics::gauge!(name).increment(1.0);
+        Gauge(name)
+    }
+}
+
+impl Drop for Gauge {
+    fn drop(&mut self) {
+        ::metrics::gauge!(self.0).decrement(1.0);
+    }
 }
 
 /// Completes once the server shuts down (never, if the flag's sender is gone).

@@ -100,7 +100,9 @@ pub async fn scale(db: &DatabaseConnection, scale: u32) -> Result<SeedReport, Db
     logged(&txn, "contact_label", contact_labels).await?;
 
     let t = Instant::now();
-    let (mut conversation_labels, mut next_log) = (0, 100_000);
+    // Progress in tenths of the conversations (most of the work), with a rough time left.
+    let total: u64 = workspaces.iter().map(|ws| ws.conversation_count).sum::<u64>().max(1);
+    let (mut conversation_labels, mut next_tenth) = (0, 1);
     let mut ticket_seeds = Vec::with_capacity(workspaces.len());
     for ws in &workspaces {
         let (mut batch, mut seeds) = (conversations::Batch::default(), Vec::new());
@@ -112,9 +114,17 @@ pub async fn scale(db: &DatabaseConnection, scale: u32) -> Result<SeedReport, Db
             report.conversations += bulk::insert(&txn, std::mem::take(&mut batch.conversations)).await?;
             report.messages += bulk::insert(&txn, std::mem::take(&mut batch.messages)).await?;
             conversation_labels += bulk::insert(&txn, std::mem::take(&mut batch.labels)).await?;
-            if report.messages >= next_log {
-                next_log += 100_000;
-                info!(conversations = report.conversations, messages = report.messages, "seed: progress");
+            if report.conversations * 10 >= next_tenth * total && report.conversations < total {
+                next_tenth = report.conversations * 10 / total + 1;
+                let done = report.conversations as f64 / total as f64;
+                let left_s = t.elapsed().as_secs_f64() * (1.0 - done) / done;
+                info!(
+                    conversations = report.conversations,
+                    of = total,
+                    messages = report.messages,
+                    "seed: {:.0}% of the conversations written, about {left_s:.0} s left",
+                    done * 100.0
+                );
             }
         }
         ticket_seeds.push(seeds);

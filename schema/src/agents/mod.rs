@@ -21,23 +21,31 @@ impl From<Model> for Agent {
     }
 }
 
+/// A person who works in the workspace: answers conversations (`AGENT`), administers it (`ADMIN`) or reads its
+/// reports (`ANALYST`).
 #[Object]
 impl Agent {
+    /// Global id (opaque; `node(id:)` resolves it).
     pub async fn id(&self) -> ID {
         id::encode(Kind::Agent, self.0.id)
     }
+    /// Display name.
     async fn name(&self) -> &str {
         &self.0.name
     }
+    /// Sign-in and contact address (hidden from contacts).
     async fn email(&self) -> &str {
         &self.0.email
     }
+    /// What the agent may do in the workspace: `ADMIN`, `AGENT` or `ANALYST`.
     async fn role(&self) -> Role {
         self.0.role.into()
     }
+    /// Whether the agent takes new conversations now.
     async fn availability(&self) -> Availability {
         self.0.availability.into()
     }
+    /// When it was created (UTC).
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
@@ -46,11 +54,17 @@ impl Agent {
 /// Which agents to list.
 #[derive(InputObject, Default, Clone, Debug)]
 pub struct AgentFilter {
+    /// Matches `role`.
     pub role: Option<EnumFilter<Role>>,
+    /// Matches `name`.
     pub name: Option<StringFilter>,
+    /// Matches `email`.
     pub email: Option<StringFilter>,
+    /// Every one of these filters matches.
     pub and: Option<Vec<AgentFilter>>,
+    /// At least one of these filters matches.
     pub or: Option<Vec<AgentFilter>>,
+    /// This filter does not match.
     pub not: Option<Box<AgentFilter>>,
 }
 
@@ -81,11 +95,12 @@ impl AgentQuery {
     async fn agents(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Items from the start of the list (or after `after`); at most 100, default 20.")]
         first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-        filter: Option<AgentFilter>,
+        #[graphql(desc = "A cursor: the items after this one.")] after: Option<String>,
+        #[graphql(desc = "Items from the end of the list (or before `before`); at most 100.")] last: Option<i32>,
+        #[graphql(desc = "A cursor: the items before this one.")] before: Option<String>,
+        #[graphql(desc = "Which items to include.")] filter: Option<AgentFilter>,
     ) -> ApiResult<Conn<Agent>> {
         let cond = condition(ctx, filter.as_ref())?;
         let sort: Sort<Entity> = Sort {
@@ -99,7 +114,8 @@ impl AgentQuery {
         top_list(ctx, cond, sort, PageArgs::new(first, after, last, before), Agent::from).await
     }
 
-    async fn agent(&self, ctx: &Context<'_>, id: ID) -> Option<Agent> {
+    /// One agent by id; null when it does not exist in this workspace.
+    async fn agent(&self, ctx: &Context<'_>, #[graphql(desc = "The agent (its global id).")] id: ID) -> Option<Agent> {
         let found: ApiResult<Option<Agent>> = async {
             let id = id::decode(Kind::Agent, &id, "id")?;
             Ok(loaders(ctx)?.agent().load_one(id).await?.map(Agent))

@@ -16,7 +16,9 @@ use chrono::{DateTime, Duration, Utc};
 pub struct CreateApiKeyInput {
     /// What the key is for, e.g. "CRM sync".
     pub name: String,
+    /// The key's role; without it, the narrowest role that holds `scopes`.
     pub role: Option<Role>,
+    /// Fewer scopes than the role holds (a key never holds more than its role).
     pub scopes: Option<Vec<Scope>>,
     /// Makes a bot key: it acts as this bot, in the bot's conversations only.
     pub bot_id: Option<ID>,
@@ -26,28 +28,35 @@ pub struct CreateApiKeyInput {
     pub budget: Option<i64>,
 }
 
+/// A key to give a new secret.
 #[derive(InputObject)]
 pub struct RotateApiKeyInput {
+    /// The key (its global id).
     pub id: ID,
     /// Seconds the previous secret keeps working (default 86400, a day; 0 stops it now; at most 7 days).
     pub grace_period: Option<i32>,
 }
 
+/// A key to stop at once.
 #[derive(InputObject)]
 pub struct RevokeApiKeyInput {
+    /// The key (its global id).
     pub id: ID,
 }
 
 /// A key and its secret. The secret is shown only here: store it now.
 #[derive(SimpleObject)]
 pub struct ApiKeySecretPayload {
+    /// The key, as stored (without its secret).
     pub api_key: ApiKey,
     /// The whole key (`prl_…`), to send as `Authorization: Bearer <secret>`. Only its hash is stored.
     pub secret: String,
 }
 
+/// A key after a change.
 #[derive(SimpleObject)]
 pub struct ApiKeyPayload {
+    /// The key, as it is after this mutation.
     pub api_key: ApiKey,
 }
 
@@ -57,7 +66,11 @@ pub struct ApiKeyMutation;
 #[Object]
 impl ApiKeyMutation {
     /// Creates a key and shows its secret once.
-    async fn create_api_key(&self, ctx: &Context<'_>, input: CreateApiKeyInput) -> ApiResult<ApiKeySecretPayload> {
+    async fn create_api_key(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to do: see the input type.")] input: CreateApiKeyInput,
+    ) -> ApiResult<ApiKeySecretPayload> {
         let (db, viewer) = (ctx.db()?, ctx.viewer()?);
         let new = NewKey {
             name: input.name,
@@ -73,7 +86,11 @@ impl ApiKeyMutation {
 
     /// A new secret for a key; the previous one keeps working for `gracePeriod` seconds, so that deployments can
     /// switch without downtime.
-    async fn rotate_api_key(&self, ctx: &Context<'_>, input: RotateApiKeyInput) -> ApiResult<ApiKeySecretPayload> {
+    async fn rotate_api_key(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to do: see the input type.")] input: RotateApiKeyInput,
+    ) -> ApiResult<ApiKeySecretPayload> {
         let (db, viewer) = (ctx.db()?, ctx.viewer()?);
         let id = id::decode(Kind::ApiKey, &input.id, "id")?;
         let grace = match input.grace_period {
@@ -86,7 +103,11 @@ impl ApiKeyMutation {
     }
 
     /// Revokes a key: every server refuses it within seconds, and its open sockets close (4403).
-    async fn revoke_api_key(&self, ctx: &Context<'_>, input: RevokeApiKeyInput) -> ApiResult<ApiKeyPayload> {
+    async fn revoke_api_key(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to do: see the input type.")] input: RevokeApiKeyInput,
+    ) -> ApiResult<ApiKeyPayload> {
         let (db, viewer) = (ctx.db()?, ctx.viewer()?);
         let id = id::decode(Kind::ApiKey, &input.id, "id")?;
         Ok(ApiKeyPayload { api_key: service::revoke(db, viewer, id).await?.into() })

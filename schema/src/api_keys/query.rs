@@ -8,6 +8,7 @@ use async_graphql::{Context, InputObject, Object};
 use entities::api_key::{Column as C, Entity};
 use sea_orm::{ColumnTrait, Condition};
 
+/// Which keys to list.
 #[derive(InputObject, Default)]
 pub struct ApiKeyFilter {
     /// Only revoked keys (`true`) or only keys not revoked (`false`).
@@ -23,11 +24,12 @@ impl ApiKeyQuery {
     async fn api_keys(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Items from the start of the list (or after `after`); at most 100, default 20.")]
         first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-        filter: Option<ApiKeyFilter>,
+        #[graphql(desc = "A cursor: the items after this one.")] after: Option<String>,
+        #[graphql(desc = "Items from the end of the list (or before `before`); at most 100.")] last: Option<i32>,
+        #[graphql(desc = "A cursor: the items before this one.")] before: Option<String>,
+        #[graphql(desc = "Which items to include.")] filter: Option<ApiKeyFilter>,
     ) -> ApiResult<Conn<ApiKey>> {
         let cond = match filter.and_then(|f| f.revoked) {
             Some(true) => Condition::all().add(C::RevokedAt.is_not_null()),

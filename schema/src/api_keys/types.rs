@@ -27,11 +27,15 @@ pub fn scopes_of(m: &Model) -> Scopes {
     }
 }
 
+/// A credential for a program: its role or scopes, or the bot it acts as. Its secret is shown once, at creation
+/// or rotation, and stored only as a hash.
 #[Object]
 impl ApiKey {
+    /// Global id (opaque; `node(id:)` resolves it).
     pub async fn id(&self) -> ID {
         id::encode(Kind::ApiKey, self.0.id)
     }
+    /// What the key is for, as given when it was created.
     async fn name(&self) -> &str {
         &self.0.name
     }
@@ -39,6 +43,7 @@ impl ApiKey {
     async fn prefix(&self) -> &str {
         &self.0.prefix
     }
+    /// The role the key acts with (`BOT` for a bot key).
     async fn role(&self) -> crate::enums::Role {
         self.0.role.into()
     }
@@ -63,6 +68,7 @@ impl ApiKey {
     async fn last_used_at(&self) -> Option<DateTime<Utc>> {
         self.0.last_used_at
     }
+    /// When the key stops working (null: never).
     async fn expires_at(&self) -> Option<DateTime<Utc>> {
         self.0.expires_at
     }
@@ -70,9 +76,11 @@ impl ApiKey {
     async fn previous_secret_expires_at(&self) -> Option<DateTime<Utc>> {
         self.0.previous_expires_at.filter(|t| *t > Utc::now())
     }
+    /// When the key was revoked (null: it was not).
     async fn revoked_at(&self) -> Option<DateTime<Utc>> {
         self.0.revoked_at
     }
+    /// When it was created (UTC).
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }

@@ -20,6 +20,7 @@ use std::sync::Arc;
 pub enum CredentialKind {
     /// A JWT for one of the workspace's agents.
     Agent,
+    /// An API key with a role (not bound to a bot).
     ApiKey,
     /// An API key bound to a bot.
     BotKey,
@@ -30,8 +31,10 @@ pub enum CredentialKind {
 /// The credential behind this request.
 pub struct CurrentViewer(super::Viewer);
 
+/// The credential behind this request: its kind, role, scopes and expiry, and who it acts as.
 #[Object(name = "Viewer")]
 impl CurrentViewer {
+    /// What kind of credential this is.
     async fn kind(&self) -> CredentialKind {
         match self.0.principal {
             Principal::Agent(_) => CredentialKind::Agent,
@@ -40,6 +43,7 @@ impl CurrentViewer {
             Principal::Contact(_) => CredentialKind::Contact,
         }
     }
+    /// The role the credential acts with.
     async fn role(&self) -> crate::enums::Role {
         self.0.role.into()
     }
@@ -51,6 +55,7 @@ impl CurrentViewer {
     async fn expires_at(&self) -> Option<DateTime<Utc>> {
         self.0.expires_at
     }
+    /// The workspace the credential belongs to (every answer is about it alone).
     async fn workspace(&self, ctx: &Context<'_>) -> ApiResult<Workspace> {
         workspaces::current(ctx).await
     }
@@ -93,19 +98,24 @@ impl ViewerQuery {
     }
 }
 
+/// A widget token for one contact.
 #[derive(InputObject)]
 pub struct CreateContactTokenInput {
+    /// The contact (its global id).
     pub contact_id: ID,
     /// Lifetime in seconds (default 3600, at most 7 days).
     pub expires_in: Option<i32>,
 }
 
+/// A widget token and whom it is for.
 #[derive(SimpleObject)]
 pub struct ContactTokenPayload {
     /// A JWT for the chat widget: it reads only this contact's conversations and their public messages, sends
     /// as the contact, marks read, sets typing and subscribes to its own conversations.
     pub token: String,
+    /// When the token stops working.
     pub expires_at: DateTime<Utc>,
+    /// The contact the token acts as.
     pub contact: Contact,
 }
 
@@ -119,7 +129,7 @@ impl ContactTokenMutation {
     async fn create_contact_token(
         &self,
         ctx: &Context<'_>,
-        input: CreateContactTokenInput,
+        #[graphql(desc = "What to do: see the input type.")] input: CreateContactTokenInput,
     ) -> ApiResult<ContactTokenPayload> {
         let viewer = ctx.viewer()?;
         let signer = ctx.data_opt::<Arc<TokenSigner>>().ok_or_else(|| {

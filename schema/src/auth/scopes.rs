@@ -7,22 +7,39 @@ use entities::enums::Role;
 /// One permission. GraphQL spells it `CONVERSATIONS_READ`; tokens and README spell it `conversations:read`.
 #[derive(async_graphql::Enum, Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Scope {
+    /// `conversations:read`: read conversations and follow their updates.
     ConversationsRead,
+    /// `conversations:write`: start, assign, hand off, snooze and resolve conversations.
     ConversationsWrite,
+    /// `messages:read`: read messages and follow new ones.
     MessagesRead,
+    /// `messages:write`: send messages, set typing, mark read, update delivery status.
     MessagesWrite,
+    /// `contacts:read`: read contacts.
     ContactsRead,
+    /// `contacts:write`: create, update, upsert and erase contacts.
     ContactsWrite,
+    /// `tickets:read`: read tickets and follow their updates.
     TicketsRead,
+    /// `tickets:write`: create, update, assign, resolve and comment on tickets.
     TicketsWrite,
+    /// `bots:read`: read bots.
     BotsRead,
+    /// `bots:admin`: create, configure, pause, archive and delete bots.
     BotsAdmin,
+    /// `agents:read`: read the workspace's agents.
     AgentsRead,
+    /// `labels:read`: read labels.
     LabelsRead,
+    /// `labels:write`: add and remove labels.
     LabelsWrite,
+    /// `events:read`: read and follow the workspace's event log.
     EventsRead,
+    /// `analytics:read`: read reports and metrics.
     AnalyticsRead,
+    /// `webhooks:admin`: manage outbound webhooks.
     WebhooksAdmin,
+    /// `api_keys:admin`: create, rotate and revoke API keys.
     ApiKeysAdmin,
 }
 

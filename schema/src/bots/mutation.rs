@@ -17,17 +17,23 @@ use serde_json::json;
 pub const MAX_NAME: usize = 200;
 pub const MAX_DESCRIPTION: usize = 4000;
 
+/// A new bot.
 #[derive(InputObject)]
 pub struct CreateBotInput {
+    /// Display name, shown to contacts as the sender of its messages.
     pub name: String,
+    /// What the bot does, for agents.
     pub description: Option<String>,
     /// The bot's configuration: a JSON object.
     pub config: Option<Json<serde_json::Value>>,
 }
 
+/// Changes to a bot: absent fields stay as they are.
 #[derive(InputObject)]
 pub struct UpdateBotInput {
+    /// The bot (its global id).
     pub id: ID,
+    /// New display name.
     pub name: Option<String>,
     /// `null` clears it.
     pub description: MaybeUndefined<String>,
@@ -35,18 +41,24 @@ pub struct UpdateBotInput {
     pub config: Option<Json<serde_json::Value>>,
 }
 
+/// A bot to act on.
 #[derive(InputObject)]
 pub struct BotIdInput {
+    /// The bot (its global id).
     pub id: ID,
 }
 
+/// A bot after a change.
 #[derive(SimpleObject)]
 pub struct BotPayload {
+    /// The bot as it is after this mutation.
     pub bot: Bot,
 }
 
+/// What `deleteBot` removed.
 #[derive(SimpleObject)]
 pub struct DeleteBotPayload {
+    /// The global id of the deleted bot.
     pub deleted_bot_id: ID,
     /// Its conversations that were not resolved and went to humans.
     pub handed_to_humans: u64,
@@ -84,7 +96,11 @@ pub struct BotMutation;
 #[Object]
 impl BotMutation {
     /// Creates an active bot.
-    async fn create_bot(&self, ctx: &Context<'_>, input: CreateBotInput) -> ApiResult<BotPayload> {
+    async fn create_bot(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to do: see the input type.")] input: CreateBotInput,
+    ) -> ApiResult<BotPayload> {
         let (db, viewer) = (ctx.db()?, ctx.viewer()?);
         required_text("name", &input.name, MAX_NAME)?;
         if let Some(d) = &input.description {
@@ -98,7 +114,11 @@ impl BotMutation {
     }
 
     /// Renames a bot, changes its description or replaces its configuration.
-    async fn update_bot(&self, ctx: &Context<'_>, input: UpdateBotInput) -> ApiResult<BotPayload> {
+    async fn update_bot(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to do: see the input type.")] input: UpdateBotInput,
+    ) -> ApiResult<BotPayload> {
         let (db, viewer) = (ctx.db()?, ctx.viewer()?);
         let id = id::decode(Kind::Bot, &input.id, "id")?;
         if let Some(n) = &input.name {
@@ -142,19 +162,31 @@ impl BotMutation {
     }
 
     /// Stops a bot from answering; its conversations wait for it or for humans. Idempotent.
-    async fn pause_bot(&self, ctx: &Context<'_>, input: BotIdInput) -> ApiResult<BotPayload> {
+    async fn pause_bot(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to do: see the input type.")] input: BotIdInput,
+    ) -> ApiResult<BotPayload> {
         let bot = set_status(ctx, &input.id, BotStatus::Paused, &[BotStatus::Active], "be paused").await?;
         Ok(BotPayload { bot })
     }
 
     /// Lets a paused bot answer again. An archived bot cannot be resumed (`CONFLICT`).
-    async fn resume_bot(&self, ctx: &Context<'_>, input: BotIdInput) -> ApiResult<BotPayload> {
+    async fn resume_bot(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to do: see the input type.")] input: BotIdInput,
+    ) -> ApiResult<BotPayload> {
         let bot = set_status(ctx, &input.id, BotStatus::Active, &[BotStatus::Paused], "be resumed").await?;
         Ok(BotPayload { bot })
     }
 
     /// Retires a bot for good: it takes no new conversations and can then be deleted even with open ones.
-    async fn archive_bot(&self, ctx: &Context<'_>, input: BotIdInput) -> ApiResult<BotPayload> {
+    async fn archive_bot(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to do: see the input type.")] input: BotIdInput,
+    ) -> ApiResult<BotPayload> {
         let from = [BotStatus::Active, BotStatus::Paused];
         let bot = set_status(ctx, &input.id, BotStatus::Archived, &from, "be archived").await?;
         Ok(BotPayload { bot })
@@ -162,7 +194,11 @@ impl BotMutation {
 
     /// Deletes a bot. Refused (`CONFLICT`) while it has unresolved conversations, unless it is archived; its
     /// unresolved conversations then go to humans. Conversations and messages stay, without the bot.
-    async fn delete_bot(&self, ctx: &Context<'_>, input: BotIdInput) -> ApiResult<DeleteBotPayload> {
+    async fn delete_bot(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to do: see the input type.")] input: BotIdInput,
+    ) -> ApiResult<DeleteBotPayload> {
         let (db, viewer) = (ctx.db()?, ctx.viewer()?);
         let id = id::decode(Kind::Bot, &input.id, "id")?;
         let (handed, events) = super::service::delete(db, viewer, id).await?;

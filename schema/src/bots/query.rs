@@ -15,12 +15,19 @@ use sea_orm::Condition;
 /// Which bots to list.
 #[derive(InputObject, Default, Clone, Debug)]
 pub struct BotFilter {
+    /// Matches the global id.
     pub id: Option<IdFilter>,
+    /// Matches `status`.
     pub status: Option<EnumFilter<BotStatus>>,
+    /// Matches `name`.
     pub name: Option<StringFilter>,
+    /// Matches `createdAt`.
     pub created_at: Option<TimeFilter>,
+    /// Every one of these filters matches.
     pub and: Option<Vec<BotFilter>>,
+    /// At least one of these filters matches.
     pub or: Option<Vec<BotFilter>>,
+    /// This filter does not match.
     pub not: Option<Box<BotFilter>>,
 }
 
@@ -66,18 +73,21 @@ impl BotQuery {
     async fn bots(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Items from the start of the list (or after `after`); at most 100, default 20.")]
         first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-        filter: Option<BotFilter>,
-        #[graphql(default_with = "OrderDirection::Asc")] direction: OrderDirection,
+        #[graphql(desc = "A cursor: the items after this one.")] after: Option<String>,
+        #[graphql(desc = "Items from the end of the list (or before `before`); at most 100.")] last: Option<i32>,
+        #[graphql(desc = "A cursor: the items before this one.")] before: Option<String>,
+        #[graphql(desc = "Which items to include.")] filter: Option<BotFilter>,
+        #[graphql(default_with = "OrderDirection::Asc", desc = "`ASC` (oldest first, the default) or `DESC`.")]
+        direction: OrderDirection,
     ) -> ApiResult<Conn<Bot>> {
         let cond = condition(ctx, filter.as_ref())?;
         top_list(ctx, cond, sort(direction), PageArgs::new(first, after, last, before), Bot::from).await
     }
 
-    async fn bot(&self, ctx: &Context<'_>, id: ID) -> Option<Bot> {
+    /// One bot by id; null when it does not exist in this workspace.
+    async fn bot(&self, ctx: &Context<'_>, #[graphql(desc = "The bot (its global id).")] id: ID) -> Option<Bot> {
         let found: ApiResult<Option<Bot>> = async {
             let id = id::decode(Kind::Bot, &id, "id")?;
             Ok(loaders(ctx)?.bot().load_one(id).await?.map(Bot))

@@ -19,17 +19,22 @@ impl From<Model> for Bot {
     }
 }
 
+/// An automated agent that answers conversations first (`handledBy: BOT`) until it hands them to humans.
 #[Object]
 impl Bot {
+    /// Global id (opaque; `node(id:)` resolves it).
     pub async fn id(&self) -> ID {
         id::encode(Kind::Bot, self.0.id)
     }
+    /// Display name, shown to contacts as the sender of its messages.
     async fn name(&self) -> &str {
         &self.0.name
     }
+    /// What the bot does, for agents.
     async fn description(&self) -> Option<&str> {
         self.0.description.as_deref()
     }
+    /// Whether the bot is `ACTIVE`, `PAUSED` (`resumeBot` brings it back) or `ARCHIVED` (for good).
     async fn status(&self) -> BotStatus {
         self.0.status.into()
     }
@@ -37,9 +42,11 @@ impl Bot {
     async fn config(&self) -> Json<&serde_json::Value> {
         Json(&self.0.config)
     }
+    /// When it was created (UTC).
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
+    /// When it last changed (UTC).
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
     }
@@ -49,12 +56,13 @@ impl Bot {
     async fn conversations(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Items from the start of the list (or after `after`); at most 100, default 20.")]
         first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-        filter: Option<ConversationFilter>,
-        order_by: Option<ConversationOrder>,
+        #[graphql(desc = "A cursor: the items after this one.")] after: Option<String>,
+        #[graphql(desc = "Items from the end of the list (or before `before`); at most 100.")] last: Option<i32>,
+        #[graphql(desc = "A cursor: the items before this one.")] before: Option<String>,
+        #[graphql(desc = "Which items to include.")] filter: Option<ConversationFilter>,
+        #[graphql(desc = "Sort order.")] order_by: Option<ConversationOrder>,
     ) -> ApiResult<Conn<Conversation>> {
         let cond = condition(ctx, filter.as_ref())?;
         let order = order_by.unwrap_or_default();

@@ -13,19 +13,29 @@ use sea_orm::Condition;
 /// Which contacts to list.
 #[derive(InputObject, Default, Clone, Debug)]
 pub struct ContactFilter {
+    /// Matches the global id.
     pub id: Option<IdFilter>,
+    /// Matches the external (its global id).
     pub external_id: Option<StringFilter>,
+    /// Matches `name`.
     pub name: Option<StringFilter>,
+    /// Matches `email`.
     pub email: Option<StringFilter>,
+    /// Matches `phone`.
     pub phone: Option<StringFilter>,
     /// Case-insensitive substring of the name or the email.
     pub search: Option<String>,
     /// Contacts carrying any of these labels; `{isNull: true}` for those with none.
     pub label_id: Option<IdFilter>,
+    /// Matches `createdAt`.
     pub created_at: Option<TimeFilter>,
+    /// Matches `lastSeenAt`.
     pub last_seen_at: Option<TimeFilter>,
+    /// Every one of these filters matches.
     pub and: Option<Vec<ContactFilter>>,
+    /// At least one of these filters matches.
     pub or: Option<Vec<ContactFilter>>,
+    /// This filter does not match.
     pub not: Option<Box<ContactFilter>>,
 }
 
@@ -69,18 +79,23 @@ impl FilterInput for ContactFilter {
     crate::filter_combinators!();
 }
 
+/// What contacts can be sorted by.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug, Default)]
 pub enum ContactOrderField {
+    /// When the contact was created.
     #[default]
     CreatedAt,
+    /// When the contact last changed.
     UpdatedAt,
 }
 
 /// How to order contacts (default: newest first).
 #[derive(InputObject, Clone, Copy, Debug, Default)]
 pub struct ContactOrder {
+    /// What to sort by.
     #[graphql(default)]
     pub field: ContactOrderField,
+    /// `ASC` (oldest, lowest first) or `DESC` (newest, highest first).
     #[graphql(default)]
     pub direction: OrderDirection,
 }

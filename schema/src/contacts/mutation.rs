@@ -8,13 +8,16 @@ use crate::events::publish;
 use crate::id::{self, Kind};
 use async_graphql::{Context, ID, InputObject, Json, MaybeUndefined, Object, SimpleObject};
 
+/// A new contact.
 #[derive(InputObject)]
 pub struct CreateContactInput {
     /// The contact's id in your own system; unique in the workspace.
     pub external_id: Option<String>,
+    /// Display name.
     pub name: Option<String>,
     /// Unique in the workspace, case-insensitively.
     pub email: Option<String>,
+    /// Phone number, as given.
     pub phone: Option<String>,
     /// Custom attributes: a JSON object.
     pub attributes: Option<Json<serde_json::Value>>,
@@ -24,11 +27,17 @@ pub struct CreateContactInput {
 /// set to `null` is removed), not replaced.
 #[derive(InputObject)]
 pub struct UpdateContactInput {
+    /// The contact (its global id).
     pub id: ID,
+    /// Your system's id for the contact; `null` removes it, absent keeps it.
     pub external_id: MaybeUndefined<String>,
+    /// Display name; `null` removes it, absent keeps it.
     pub name: MaybeUndefined<String>,
+    /// Email address; `null` removes it, absent keeps it.
     pub email: MaybeUndefined<String>,
+    /// Phone number; `null` removes it, absent keeps it.
     pub phone: MaybeUndefined<String>,
+    /// Merged into the contact's attributes (RFC 7396: a key set to `null` is removed).
     pub attributes: Option<Json<serde_json::Value>>,
 }
 
@@ -36,25 +45,36 @@ pub struct UpdateContactInput {
 /// `updateContact` (attributes merged).
 #[derive(InputObject)]
 pub struct UpsertContactInput {
+    /// Your system's id: the contact with it is updated, or created.
     pub external_id: Option<String>,
+    /// Email address: without `externalId`, the contact with it is updated, or created.
     pub email: Option<String>,
+    /// Display name.
     pub name: Option<String>,
+    /// Phone number.
     pub phone: Option<String>,
+    /// Merged into the contact's attributes (RFC 7396: a key set to `null` is removed).
     pub attributes: Option<Json<serde_json::Value>>,
 }
 
+/// A contact to erase.
 #[derive(InputObject)]
 pub struct DeleteContactInput {
+    /// The contact (its global id).
     pub id: ID,
 }
 
+/// A contact after a change.
 #[derive(SimpleObject)]
 pub struct ContactPayload {
+    /// The contact as it is after this mutation.
     pub contact: Contact,
 }
 
+/// The contact found or created by `upsertContact`.
 #[derive(SimpleObject)]
 pub struct UpsertContactPayload {
+    /// The contact as it is after this mutation.
     pub contact: Contact,
     /// True when no contact matched and this one was created.
     pub created: bool,
@@ -74,7 +94,11 @@ pub struct ContactMutation;
 #[Object]
 impl ContactMutation {
     /// Creates a contact. A taken `externalId` or email is `CONFLICT`.
-    async fn create_contact(&self, ctx: &Context<'_>, input: CreateContactInput) -> ApiResult<ContactPayload> {
+    async fn create_contact(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to do: see the input type.")] input: CreateContactInput,
+    ) -> ApiResult<ContactPayload> {
         let (db, viewer) = (ctx.db()?, ctx.viewer()?);
         let mut f = ContactFields {
             external_id: Some(input.external_id),
@@ -90,7 +114,11 @@ impl ContactMutation {
     }
 
     /// Changes a contact's fields and merges its attributes.
-    async fn update_contact(&self, ctx: &Context<'_>, input: UpdateContactInput) -> ApiResult<ContactPayload> {
+    async fn update_contact(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to do: see the input type.")] input: UpdateContactInput,
+    ) -> ApiResult<ContactPayload> {
         let (db, viewer) = (ctx.db()?, ctx.viewer()?);
         let id = id::decode(Kind::Contact, &input.id, "id")?;
         let mut f = ContactFields {
@@ -107,7 +135,11 @@ impl ContactMutation {
     }
 
     /// Creates or updates the contact with this `externalId` (or, without one, this email).
-    async fn upsert_contact(&self, ctx: &Context<'_>, input: UpsertContactInput) -> ApiResult<UpsertContactPayload> {
+    async fn upsert_contact(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to do: see the input type.")] input: UpsertContactInput,
+    ) -> ApiResult<UpsertContactPayload> {
         let (db, viewer) = (ctx.db()?, ctx.viewer()?);
         let mut f = ContactFields {
             external_id: input.external_id.map(Some),
@@ -124,7 +156,11 @@ impl ContactMutation {
 
     /// Erases a contact's personal data (name, email, phone, external id, attributes). The contact stays as an
     /// anonymous participant (`deletedAt` set) so its conversations keep their history; it leaves `contacts`.
-    async fn delete_contact(&self, ctx: &Context<'_>, input: DeleteContactInput) -> ApiResult<ContactPayload> {
+    async fn delete_contact(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to do: see the input type.")] input: DeleteContactInput,
+    ) -> ApiResult<ContactPayload> {
         let (db, viewer) = (ctx.db()?, ctx.viewer()?);
         let id = id::decode(Kind::Contact, &input.id, "id")?;
         let edited = service::erase(db, viewer, id).await?;

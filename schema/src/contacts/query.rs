@@ -18,12 +18,13 @@ impl ContactQuery {
     async fn contacts(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Items from the start of the list (or after `after`); at most 100, default 20.")]
         first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-        filter: Option<ContactFilter>,
-        order_by: Option<ContactOrder>,
+        #[graphql(desc = "A cursor: the items after this one.")] after: Option<String>,
+        #[graphql(desc = "Items from the end of the list (or before `before`); at most 100.")] last: Option<i32>,
+        #[graphql(desc = "A cursor: the items before this one.")] before: Option<String>,
+        #[graphql(desc = "Which items to include.")] filter: Option<ContactFilter>,
+        #[graphql(desc = "Sort order.")] order_by: Option<ContactOrder>,
     ) -> ApiResult<Conn<Contact>> {
         // Erased contacts (`deleteContact`) stay reachable from their conversations, not in the list.
         let cond =
@@ -32,7 +33,12 @@ impl ContactQuery {
         top_list(ctx, cond, sort, PageArgs::new(first, after, last, before), Contact::from).await
     }
 
-    async fn contact(&self, ctx: &Context<'_>, id: ID) -> Option<Contact> {
+    /// One contact by id; null when it does not exist in this workspace.
+    async fn contact(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The contact (its global id).")] id: ID,
+    ) -> Option<Contact> {
         let found: ApiResult<Option<Contact>> = async {
             let id = id::decode(Kind::Contact, &id, "id")?;
             Ok(loaders(ctx)?.contact().load_one(id).await?.map(Contact))

@@ -21,8 +21,10 @@ impl From<Model> for Contact {
     }
 }
 
+/// A person the workspace talks with (a customer): found by `externalId` or email, with custom `attributes`.
 #[Object]
 impl Contact {
+    /// Global id (opaque; `node(id:)` resolves it).
     pub async fn id(&self) -> ID {
         id::encode(Kind::Contact, self.0.id)
     }
@@ -30,12 +32,15 @@ impl Contact {
     async fn external_id(&self) -> Option<&str> {
         self.0.external_id.as_deref()
     }
+    /// Display name (null when unknown or erased).
     async fn name(&self) -> Option<&str> {
         self.0.name.as_deref()
     }
+    /// Email address (null when unknown or erased).
     async fn email(&self) -> Option<&str> {
         self.0.email.as_deref()
     }
+    /// Phone number (null when unknown or erased).
     async fn phone(&self) -> Option<&str> {
         self.0.phone.as_deref()
     }
@@ -43,6 +48,7 @@ impl Contact {
     async fn attributes(&self) -> Json<&serde_json::Value> {
         Json(&self.0.attributes)
     }
+    /// When the contact was last seen, if known.
     async fn last_seen_at(&self) -> Option<DateTime<Utc>> {
         self.0.last_seen_at
     }
@@ -50,13 +56,16 @@ impl Contact {
     async fn deleted_at(&self) -> Option<DateTime<Utc>> {
         self.0.deleted_at
     }
+    /// When it was created (UTC).
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
+    /// When it last changed (UTC).
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
     }
 
+    /// The contact's labels, by name.
     async fn labels(&self, ctx: &Context<'_>) -> ApiResult<Vec<Label>> {
         labels_of(ctx, LabelJoin::Contact, self.0.id).await
     }
@@ -66,12 +75,13 @@ impl Contact {
     async fn conversations(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Items from the start of the list (or after `after`); at most 100, default 20.")]
         first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-        filter: Option<ConversationFilter>,
-        order_by: Option<ConversationOrder>,
+        #[graphql(desc = "A cursor: the items after this one.")] after: Option<String>,
+        #[graphql(desc = "Items from the end of the list (or before `before`); at most 100.")] last: Option<i32>,
+        #[graphql(desc = "A cursor: the items before this one.")] before: Option<String>,
+        #[graphql(desc = "Which items to include.")] filter: Option<ConversationFilter>,
+        #[graphql(desc = "Sort order.")] order_by: Option<ConversationOrder>,
     ) -> ApiResult<Conn<Conversation>> {
         let cond = condition(ctx, filter.as_ref())?;
         let order = order_by.unwrap_or_default();
@@ -88,12 +98,13 @@ impl Contact {
     async fn tickets(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Items from the start of the list (or after `after`); at most 100, default 20.")]
         first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-        filter: Option<TicketFilter>,
-        order_by: Option<TicketOrder>,
+        #[graphql(desc = "A cursor: the items after this one.")] after: Option<String>,
+        #[graphql(desc = "Items from the end of the list (or before `before`); at most 100.")] last: Option<i32>,
+        #[graphql(desc = "A cursor: the items before this one.")] before: Option<String>,
+        #[graphql(desc = "Which items to include.")] filter: Option<TicketFilter>,
+        #[graphql(desc = "Sort order.")] order_by: Option<TicketOrder>,
     ) -> ApiResult<Conn<Ticket>> {
         let cond = condition(ctx, filter.as_ref())?;
         let order = order_by.unwrap_or_default();

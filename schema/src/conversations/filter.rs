@@ -13,25 +13,41 @@ use sea_orm::Condition;
 /// Which conversations to list. All given fields must match; `and`/`or`/`not` combine filters.
 #[derive(InputObject, Default, Clone, Debug)]
 pub struct ConversationFilter {
+    /// Matches the global id.
     pub id: Option<IdFilter>,
+    /// Matches `number`.
     pub number: Option<IntFilter>,
+    /// Matches `status`.
     pub status: Option<EnumFilter<ConversationStatus>>,
+    /// Matches `channel`.
     pub channel: Option<EnumFilter<Channel>>,
+    /// Matches `priority`.
     pub priority: Option<EnumFilter<Priority>>,
+    /// Matches `handledBy`.
     pub handled_by: Option<EnumFilter<HandledBy>>,
+    /// Matches the bot (its global id).
     pub bot_id: Option<IdFilter>,
+    /// Matches the contact (its global id).
     pub contact_id: Option<IdFilter>,
     /// The assigned agent; `{isNull: true}` for unassigned conversations.
     pub assignee_id: Option<IdFilter>,
     /// Conversations carrying any of these labels; `{isNull: true}` for those with none.
     pub label_id: Option<IdFilter>,
+    /// Matches `subject`.
     pub subject: Option<StringFilter>,
+    /// Matches `createdAt`.
     pub created_at: Option<TimeFilter>,
+    /// Matches `updatedAt`.
     pub updated_at: Option<TimeFilter>,
+    /// Matches `lastMessageAt`.
     pub last_message_at: Option<TimeFilter>,
+    /// Matches `lastActivityAt`.
     pub last_activity_at: Option<TimeFilter>,
+    /// Every one of these filters matches.
     pub and: Option<Vec<ConversationFilter>>,
+    /// At least one of these filters matches.
     pub or: Option<Vec<ConversationFilter>>,
+    /// This filter does not match.
     pub not: Option<Box<ConversationFilter>>,
 }
 
@@ -87,21 +103,27 @@ impl FilterInput for ConversationFilter {
     crate::filter_combinators!();
 }
 
+/// What conversations can be sorted by.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug, Default)]
 pub enum ConversationOrderField {
     /// Last message, or creation before the first message: the inbox order.
     #[default]
     LastActivityAt,
+    /// When the conversation started.
     CreatedAt,
+    /// When the conversation last changed.
     UpdatedAt,
+    /// The conversation's number.
     Number,
 }
 
 /// How to order conversations (default: most recent activity first).
 #[derive(InputObject, Clone, Copy, Debug, Default)]
 pub struct ConversationOrder {
+    /// What to sort by.
     #[graphql(default)]
     pub field: ConversationOrderField,
+    /// `ASC` (oldest, lowest first) or `DESC` (newest, highest first).
     #[graphql(default)]
     pub direction: OrderDirection,
 }

@@ -19,15 +19,19 @@ use sea_orm::{ColumnTrait, IntoActiveModel, QueryFilter, Set};
 use serde_json::json;
 use uuid::Uuid;
 
+/// Who handles a conversation from now on.
 #[derive(InputObject)]
 pub struct AssignConversationInput {
+    /// The conversation (its global id).
     pub conversation_id: ID,
     /// The agent who takes it (humans then handle it). Null or absent: back to the conversation's bot.
     pub agent_id: Option<ID>,
 }
 
+/// A bot handing a conversation to the humans.
 #[derive(InputObject)]
 pub struct HandoffToHumanInput {
+    /// The conversation (its global id).
     pub conversation_id: ID,
     /// Why the bot hands over (shown to agents, kept in the event).
     pub reason: String,
@@ -35,42 +39,57 @@ pub struct HandoffToHumanInput {
     pub agent_id: Option<ID>,
 }
 
+/// A conversation's new status.
 #[derive(InputObject)]
 pub struct SetConversationStatusInput {
+    /// The conversation (its global id).
     pub conversation_id: ID,
+    /// The new status (`SNOOZED` needs `snoozedUntil`; `RESOLVED` records `resolvedAt`).
     pub status: ConversationStatus,
     /// Required with `SNOOZED` (in the future), refused otherwise. A contact message reopens a snoozed conversation.
     pub snoozed_until: Option<DateTime<Utc>>,
 }
 
+/// A conversation's new priority.
 #[derive(InputObject)]
 pub struct SetConversationPriorityInput {
+    /// The conversation (its global id).
     pub conversation_id: ID,
+    /// The new priority.
     pub priority: Priority,
 }
 
 /// Who read: the contact (reads the bot's and agents' messages) or the agents (read the contact's).
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReadSide {
+    /// The contact read the agents' and bot's messages.
     Contact,
+    /// The agents read the contact's messages.
     Agent,
 }
 
+/// One side of a conversation has read it up to now.
 #[derive(InputObject)]
 pub struct MarkConversationReadInput {
+    /// The conversation (its global id).
     pub conversation_id: ID,
+    /// Who read: the other side's messages become `READ`.
     pub side: ReadSide,
     /// Read up to this time (default: now). The marker never moves back.
     pub up_to: Option<DateTime<Utc>>,
 }
 
+/// A conversation after a change.
 #[derive(SimpleObject)]
 pub struct ConversationPayload {
+    /// The conversation as it is after this mutation.
     pub conversation: Conversation,
 }
 
+/// A conversation after `markConversationRead`.
 #[derive(SimpleObject)]
 pub struct MarkConversationReadPayload {
+    /// The conversation as it is after this mutation.
     pub conversation: Conversation,
     /// Messages whose status became `READ`.
     pub messages_read: u64,
@@ -109,7 +128,7 @@ impl ConversationLifecycleMutation {
     async fn assign_conversation(
         &self,
         ctx: &Context<'_>,
-        input: AssignConversationInput,
+        #[graphql(desc = "What to do: see the input type.")] input: AssignConversationInput,
     ) -> ApiResult<ConversationPayload> {
         let (db, viewer) = (ctx.db()?, ctx.viewer()?);
         let agent = match &input.agent_id {
@@ -186,7 +205,11 @@ impl ConversationLifecycleMutation {
 
     /// The bot hands the conversation to humans (`handledBy: HUMAN`, `PENDING` becomes `OPEN`), with a reason and
     /// optionally an agent. `CONFLICT` when humans already handle it or it is resolved.
-    async fn handoff_to_human(&self, ctx: &Context<'_>, input: HandoffToHumanInput) -> ApiResult<ConversationPayload> {
+    async fn handoff_to_human(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to do: see the input type.")] input: HandoffToHumanInput,
+    ) -> ApiResult<ConversationPayload> {
         let (db, viewer) = (ctx.db()?, ctx.viewer()?);
         write::required_text("reason", &input.reason, 1000)?;
         let agent = match &input.agent_id {
@@ -231,7 +254,7 @@ impl ConversationLifecycleMutation {
     async fn set_conversation_status(
         &self,
         ctx: &Context<'_>,
-        input: SetConversationStatusInput,
+        #[graphql(desc = "What to do: see the input type.")] input: SetConversationStatusInput,
     ) -> ApiResult<ConversationPayload> {
         let to = Status::from(input.status);
         let now = entities::now();
@@ -288,7 +311,7 @@ impl ConversationLifecycleMutation {
     async fn set_conversation_priority(
         &self,
         ctx: &Context<'_>,
-        input: SetConversationPriorityInput,
+        #[graphql(desc = "What to do: see the input type.")] input: SetConversationPriorityInput,
     ) -> ApiResult<ConversationPayload> {
         let to = entities::enums::Priority::from(input.priority);
         edit(
@@ -313,7 +336,7 @@ impl ConversationLifecycleMutation {
     async fn mark_conversation_read(
         &self,
         ctx: &Context<'_>,
-        input: MarkConversationReadInput,
+        #[graphql(desc = "What to do: see the input type.")] input: MarkConversationReadInput,
     ) -> ApiResult<MarkConversationReadPayload> {
         let (db, viewer) = (ctx.db()?, ctx.viewer()?);
         crate::auth::acting::read_side(viewer, input.side == ReadSide::Contact)?;

@@ -13,43 +13,65 @@ use async_graphql::{Context, ID, InputObject, Json, Object, SimpleObject};
 /// The first message of a new conversation (its conversation id is filled in).
 #[derive(InputObject)]
 pub struct FirstMessageInput {
+    /// Who writes it (`CONTACT`, `BOT`, `AGENT` or `SYSTEM`).
     #[graphql(default_with = "SenderKind::Contact")]
     pub sender_kind: SenderKind,
+    /// The bot or agent writing (its global id); none for the contact or the system.
     pub sender_id: Option<ID>,
+    /// The text.
     pub content: String,
+    /// Idempotency key, as in `sendMessage`.
     pub client_message_id: Option<String>,
+    /// The channel's own id of the message, as in `sendMessage`.
     pub source_id: Option<String>,
 }
 
+/// A new conversation with a contact, optionally with its first message.
 #[derive(InputObject)]
 pub struct StartConversationInput {
+    /// The contact (its global id).
     pub contact_id: ID,
     /// The bot that answers first; without one the conversation goes to humans (`handledBy: HUMAN`).
     pub bot_id: Option<ID>,
+    /// Where the conversation takes place.
     pub channel: Channel,
+    /// A short title.
     pub subject: Option<String>,
+    /// Urgency (default `NORMAL`).
     #[graphql(default_with = "Priority::Normal")]
     pub priority: Priority,
+    /// Custom attributes (a JSON object).
     pub attributes: Option<Json<serde_json::Value>>,
+    /// The conversation's first message, written in the same transaction.
     pub first_message: Option<FirstMessageInput>,
 }
 
+/// A new conversation and its first message.
 #[derive(SimpleObject)]
 pub struct StartConversationPayload {
+    /// The new conversation.
     pub conversation: Conversation,
+    /// The first message, if one was given.
     pub message: Option<Message>,
 }
 
+/// Someone starts or stops typing in a conversation.
 #[derive(InputObject)]
 pub struct SetTypingInput {
+    /// The conversation (its global id).
     pub conversation_id: ID,
+    /// Who is typing.
     pub sender_kind: SenderKind,
+    /// The bot or agent typing (its global id); none for the contact.
     pub sender_id: Option<ID>,
+    /// `true` when typing starts, `false` when it stops.
     pub on: bool,
 }
 
+/// Typing signals are not stored: only published to subscribers of `typing`.
 #[derive(SimpleObject)]
 pub struct SetTypingPayload {
+    /// Always `true`: the signal was published.
     pub ok: bool,
 }
 
@@ -62,7 +84,7 @@ impl ConversationMutation {
     async fn start_conversation(
         &self,
         ctx: &Context<'_>,
-        input: StartConversationInput,
+        #[graphql(desc = "What to do: see the input type.")] input: StartConversationInput,
     ) -> ApiResult<StartConversationPayload> {
         let (db, viewer) = (ctx.db()?, ctx.viewer()?);
         let new = NewConversation {
@@ -100,7 +122,11 @@ impl ConversationMutation {
     }
 
     /// Tells the conversation's subscribers that someone is (or stopped) typing. Not stored.
-    async fn set_typing(&self, ctx: &Context<'_>, input: SetTypingInput) -> ApiResult<SetTypingPayload> {
+    async fn set_typing(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to do: see the input type.")] input: SetTypingInput,
+    ) -> ApiResult<SetTypingPayload> {
         let (db, viewer) = (ctx.db()?, ctx.viewer()?);
         let conversation_id = id::decode(Kind::Conversation, &input.conversation_id, "conversationId")?;
         let Some(conv) = crate::lists::loaders(ctx)?.conversation().load_one(conversation_id).await? else {

@@ -17,12 +17,13 @@ impl ConversationQuery {
     async fn conversations(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Items from the start of the list (or after `after`); at most 100, default 20.")]
         first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-        filter: Option<ConversationFilter>,
-        order_by: Option<ConversationOrder>,
+        #[graphql(desc = "A cursor: the items after this one.")] after: Option<String>,
+        #[graphql(desc = "Items from the end of the list (or before `before`); at most 100.")] last: Option<i32>,
+        #[graphql(desc = "A cursor: the items before this one.")] before: Option<String>,
+        #[graphql(desc = "Which items to include.")] filter: Option<ConversationFilter>,
+        #[graphql(desc = "Sort order.")] order_by: Option<ConversationOrder>,
     ) -> ApiResult<Conn<Conversation>> {
         let cond = condition(ctx, filter.as_ref())?;
         let sort = order_by.unwrap_or_default().sort();
@@ -30,7 +31,11 @@ impl ConversationQuery {
     }
 
     /// One conversation by id; null when it does not exist in this workspace.
-    async fn conversation(&self, ctx: &Context<'_>, id: ID) -> Option<Conversation> {
+    async fn conversation(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The conversation (its global id).")] id: ID,
+    ) -> Option<Conversation> {
         let found: ApiResult<Option<Conversation>> = async {
             let id = id::decode(Kind::Conversation, &id, "id")?;
             Ok(loaders(ctx)?.conversation().load_one(id).await?.map(Conversation))

@@ -25,8 +25,11 @@ impl From<Model> for Conversation {
     }
 }
 
+/// A thread between a contact and the workspace on one channel, handled by a bot or by humans, with its messages
+/// in order (`seq`).
 #[Object]
 impl Conversation {
+    /// Global id (opaque; `node(id:)` resolves it).
     pub async fn id(&self) -> ID {
         id::encode(Kind::Conversation, self.0.id)
     }
@@ -34,24 +37,31 @@ impl Conversation {
     async fn number(&self) -> i64 {
         self.0.number
     }
+    /// Where the conversation takes place.
     async fn channel(&self) -> Channel {
         self.0.channel.into()
     }
+    /// Its state in the inbox.
     async fn status(&self) -> ConversationStatus {
         self.0.status.into()
     }
+    /// Urgency.
     async fn priority(&self) -> Priority {
         self.0.priority.into()
     }
+    /// Who answers now: its bot, or humans.
     async fn handled_by(&self) -> HandledBy {
         self.0.handled_by.into()
     }
+    /// A short title, if any.
     async fn subject(&self) -> Option<&str> {
         self.0.subject.as_deref()
     }
+    /// Custom attributes (a JSON object).
     async fn attributes(&self) -> Json<&serde_json::Value> {
         Json(&self.0.attributes)
     }
+    /// When a `SNOOZED` conversation comes back (null otherwise).
     async fn snoozed_until(&self) -> Option<DateTime<Utc>> {
         self.0.snoozed_until
     }
@@ -59,9 +69,11 @@ impl Conversation {
     async fn waiting_since(&self) -> Option<DateTime<Utc>> {
         self.0.waiting_since
     }
+    /// When a bot or agent first answered the contact (null: not yet).
     async fn first_reply_at(&self) -> Option<DateTime<Utc>> {
         self.0.first_reply_at
     }
+    /// When its latest message was written (null: no message yet).
     async fn last_message_at(&self) -> Option<DateTime<Utc>> {
         self.0.last_message_at
     }
@@ -69,6 +81,7 @@ impl Conversation {
     async fn last_activity_at(&self) -> DateTime<Utc> {
         self.0.last_activity_at
     }
+    /// When it was last resolved (null: it is not resolved).
     async fn resolved_at(&self) -> Option<DateTime<Utc>> {
         self.0.resolved_at
     }
@@ -80,16 +93,20 @@ impl Conversation {
     async fn agent_last_read_at(&self) -> Option<DateTime<Utc>> {
         self.0.agent_last_read_at
     }
+    /// How many messages it holds.
     async fn message_count(&self) -> i64 {
         self.0.message_count
     }
+    /// When it was created (UTC).
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
+    /// When it last changed (UTC).
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
     }
 
+    /// The bot in charge of it, if any.
     async fn bot(&self, ctx: &Context<'_>) -> Option<Bot> {
         let found: ApiResult<Option<Bot>> = async {
             let Some(id) = self.0.bot_id else { return Ok(None) };
@@ -99,6 +116,7 @@ impl Conversation {
         found.or_null(ctx)
     }
 
+    /// The contact it is with.
     async fn contact(&self, ctx: &Context<'_>) -> Option<Contact> {
         let found: ApiResult<Option<Contact>> =
             async { Ok(loaders(ctx)?.contact().load_one(self.0.contact_id).await?.map(Contact)) }.await;
@@ -120,12 +138,13 @@ impl Conversation {
     async fn messages(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Items from the start of the list (or after `after`); at most 100, default 20.")]
         first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-        filter: Option<MessageFilter>,
-        order_by: Option<MessageOrder>,
+        #[graphql(desc = "A cursor: the items after this one.")] after: Option<String>,
+        #[graphql(desc = "Items from the end of the list (or before `before`); at most 100.")] last: Option<i32>,
+        #[graphql(desc = "A cursor: the items before this one.")] before: Option<String>,
+        #[graphql(desc = "Which items to include.")] filter: Option<MessageFilter>,
+        #[graphql(desc = "Sort order.")] order_by: Option<MessageOrder>,
     ) -> ApiResult<Conn<Message>> {
         let cond = condition(ctx, filter.as_ref())?;
         let order = order_by.unwrap_or_else(MessageOrder::in_conversation);
@@ -147,12 +166,13 @@ impl Conversation {
     async fn tickets(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Items from the start of the list (or after `after`); at most 100, default 20.")]
         first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-        filter: Option<TicketFilter>,
-        order_by: Option<TicketOrder>,
+        #[graphql(desc = "A cursor: the items after this one.")] after: Option<String>,
+        #[graphql(desc = "Items from the end of the list (or before `before`); at most 100.")] last: Option<i32>,
+        #[graphql(desc = "A cursor: the items before this one.")] before: Option<String>,
+        #[graphql(desc = "Which items to include.")] filter: Option<TicketFilter>,
+        #[graphql(desc = "Sort order.")] order_by: Option<TicketOrder>,
     ) -> ApiResult<Conn<Ticket>> {
         let cond = condition(ctx, filter.as_ref())?;
         let order = order_by.unwrap_or_default();

@@ -79,6 +79,7 @@ impl EventBus {
         if events.is_empty() {
             return;
         }
+        metrics::counter!(crate::metrics::EVENTS_PUBLISHED).increment(events.len() as u64);
         if self.notify {
             // A wake-up for every instance's listener, which reads the outbox itself (see `listener`).
             let ids: Vec<String> = events.iter().map(|e| e.id.to_string()).collect();
@@ -94,6 +95,7 @@ impl EventBus {
             }
         }
         tracing::error!(events = events.len(), "could not deliver committed events; ending live streams");
+        metrics::counter!(crate::metrics::EVENTS_DROPPED, "reason" => "interrupted").increment(events.len() as u64);
         self.interrupt();
     }
 

@@ -62,10 +62,14 @@ where
                     if crate::scope::sees(&viewer, &env)
                         && let Some(item) = pick(&env)
                     {
+                        metrics::counter!(crate::metrics::EVENTS_DELIVERED).increment(1);
                         return Some((Ok(item), Some((rx, viewer, pick))));
                     }
                 }
-                Err(RecvError::Lagged(_)) => return Some((Err(lagged()), None)),
+                Err(RecvError::Lagged(missed)) => {
+                    metrics::counter!(crate::metrics::EVENTS_DROPPED, "reason" => "lagged").increment(missed);
+                    return Some((Err(lagged()), None));
+                }
                 Err(RecvError::Closed) => return None,
             }
         }
@@ -75,6 +79,8 @@ where
 /// An event from the outbox.
 pub struct Event(pub event::Model);
 
+/// An entry of the workspace's event log (the outbox): every write appends one, in commit order. `cursor` resumes
+/// `events(after:)`.
 #[Object]
 impl Event {
     /// Resume point: pass it as `events(after:)`.
@@ -87,28 +93,36 @@ impl Event {
     async fn r#type(&self) -> &str {
         &self.0.event_type
     }
+    /// When it was created (UTC).
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
+    /// What changed, as a JSON object (its shape depends on `type`).
     async fn payload(&self) -> Json<&serde_json::Value> {
         Json(&self.0.payload)
     }
+    /// The conversation the event is about, if any (global id).
     async fn conversation_id(&self) -> Option<ID> {
         self.0.conversation_id.map(|id| crate::id::encode(crate::id::Kind::Conversation, id))
     }
+    /// The message the event is about, if any (global id).
     async fn message_id(&self) -> Option<ID> {
         self.0.message_id.map(|id| crate::id::encode(crate::id::Kind::Message, id))
     }
+    /// The ticket the event is about, if any (global id).
     async fn ticket_id(&self) -> Option<ID> {
         self.0.ticket_id.map(|id| crate::id::encode(crate::id::Kind::Ticket, id))
     }
+    /// The contact the event is about, if any (global id).
     async fn contact_id(&self) -> Option<ID> {
         self.0.contact_id.map(|id| crate::id::encode(crate::id::Kind::Contact, id))
     }
+    /// The conversation the event is about, as it is now.
     async fn conversation(&self, ctx: &Context<'_>) -> ApiResult<Option<Conversation>> {
         let Some(id) = self.0.conversation_id else { return Ok(None) };
         Ok(crate::lists::loaders(ctx)?.conversation().load_one(id).await?.map(Conversation))
     }
+    /// The message the event is about, as it is now.
     async fn message(&self, ctx: &Context<'_>) -> ApiResult<Option<Message>> {
         let Some(id) = self.0.message_id else { return Ok(None) };
         Ok(crate::lists::loaders(ctx)?.message().load_one(id).await?.map(Message))
@@ -147,10 +161,13 @@ async fn backlog(
 /// Someone typing, or having stopped. Ids are global ids, as everywhere else.
 #[derive(SimpleObject)]
 pub struct TypingEvent {
+    /// The conversation (global id).
     pub conversation_id: ID,
+    /// Who is typing.
     pub sender_kind: crate::enums::SenderKind,
     /// The contact, agent or bot typing (null for SYSTEM).
     pub sender_id: Option<ID>,
+    /// `true` when typing started, `false` when it stopped.
     pub on: bool,
 }
 
@@ -164,8 +181,11 @@ impl EventSubscription {
     async fn events(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Replay the stored events after this cursor (an `Event.cursor`) first, then go live; without it, only live events."
+        )]
         after: Option<String>,
-        types: Option<Vec<EventType>>,
+        #[graphql(desc = "Only events of these types (at most 50).")] types: Option<Vec<EventType>>,
     ) -> Result<impl Stream<Item = async_graphql::Result<Event>> + use<>, ApiError> {
         let (db, viewer) = (ctx.db()?.clone(), ctx.viewer()?.clone());
         if types.as_ref().is_some_and(|t| t.len() > 50) {
@@ -217,7 +237,7 @@ impl EventSubscription {
     async fn typing(
         &self,
         ctx: &Context<'_>,
-        conversation_id: ID,
+        #[graphql(desc = "The conversation (global id).")] conversation_id: ID,
     ) -> Result<impl Stream<Item = async_graphql::Result<TypingEvent>> + use<>, ApiError> {
         let id = crate::id::decode(crate::id::Kind::Conversation, &conversation_id, "conversationId")?;
         // Typing signals carry no conversation row: check at once that the viewer sees this one.
@@ -243,8 +263,8 @@ impl EventSubscription {
     async fn message_added(
         &self,
         ctx: &Context<'_>,
-        conversation_id: Option<ID>,
-        bot_id: Option<ID>,
+        #[graphql(desc = "Only messages of this conversation (global id).")] conversation_id: Option<ID>,
+        #[graphql(desc = "Only messages of conversations this bot handles (global id).")] bot_id: Option<ID>,
     ) -> Result<impl Stream<Item = async_graphql::Result<Message>> + use<>, ApiError> {
         let conv = conversation_id
             .as_ref()

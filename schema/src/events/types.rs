@@ -6,21 +6,37 @@ use async_graphql::Enum;
 /// What happened. Stored and sent (in `Event.type`, later in webhooks) as `message.created`, `ticket.updated`, …
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum EventType {
+    /// `message.created`: a message was sent.
     MessageCreated,
+    /// `message.updated`: a message's delivery status changed.
     MessageUpdated,
+    /// `conversation.created`: a conversation started.
     ConversationCreated,
+    /// `conversation.updated`: a conversation's priority or details changed.
     ConversationUpdated,
+    /// `conversation.assigned`: a conversation was assigned to an agent or back to its bot.
     ConversationAssigned,
+    /// `conversation.handoff`: a bot handed a conversation to humans.
     ConversationHandoff,
+    /// `conversation.status_changed`: opened, snoozed, resolved or reopened.
     ConversationStatusChanged,
+    /// `conversation.read`: one side read the conversation.
     ConversationRead,
+    /// `ticket.created`: a ticket was opened.
     TicketCreated,
+    /// `ticket.updated`: a ticket changed (status, assignee, details, comments).
     TicketUpdated,
+    /// `contact.created`: a contact was created.
     ContactCreated,
+    /// `contact.updated`: a contact changed.
     ContactUpdated,
+    /// `contact.deleted`: a contact was erased.
     ContactDeleted,
+    /// `bot.created`: a bot was created.
     BotCreated,
+    /// `bot.updated`: a bot changed (details, paused, resumed, archived).
     BotUpdated,
+    /// `bot.deleted`: a bot was deleted.
     BotDeleted,
 }
 

@@ -19,19 +19,28 @@ const MAX_IDS: usize = 100;
 /// Which conversations to hear about (all given conditions must hold, on the conversation's new state).
 #[derive(InputObject, Default)]
 pub struct ConversationUpdatedFilter {
+    /// Only these conversations (global ids).
     pub ids: Option<Vec<ID>>,
+    /// Only conversations whose status is now one of these.
     pub statuses: Option<Vec<ConversationStatus>>,
+    /// Only conversations assigned to this agent (global id).
     pub assignee_id: Option<ID>,
+    /// Only conversations of this bot (global id).
     pub bot_id: Option<ID>,
+    /// Only conversations handled by a bot, or by humans.
     pub handled_by: Option<HandledBy>,
 }
 
 /// Which tickets to hear about (all given conditions must hold, on the ticket's new state).
 #[derive(InputObject, Default)]
 pub struct TicketUpdatedFilter {
+    /// Only these tickets (global ids).
     pub ids: Option<Vec<ID>>,
+    /// Only tickets whose status is now one of these.
     pub statuses: Option<Vec<TicketStatus>>,
+    /// Only tickets whose priority is now one of these.
     pub priorities: Option<Vec<Priority>>,
+    /// Only tickets assigned to this agent (global id).
     pub assignee_id: Option<ID>,
 }
 
@@ -60,8 +69,8 @@ impl UpdateSubscription {
     async fn conversation_updated(
         &self,
         ctx: &Context<'_>,
-        conversation_id: Option<ID>,
-        filter: Option<ConversationUpdatedFilter>,
+        #[graphql(desc = "Only this conversation (global id).")] conversation_id: Option<ID>,
+        #[graphql(desc = "Which items to include.")] filter: Option<ConversationUpdatedFilter>,
     ) -> Result<impl Stream<Item = async_graphql::Result<Conversation>> + use<>, ApiError> {
         let f = filter.unwrap_or_default();
         let only = ids(Kind::Conversation, conversation_id.as_ref(), f.ids.as_ref(), "conversationId")?;
@@ -91,8 +100,8 @@ impl UpdateSubscription {
     async fn ticket_updated(
         &self,
         ctx: &Context<'_>,
-        ticket_id: Option<ID>,
-        filter: Option<TicketUpdatedFilter>,
+        #[graphql(desc = "Only this ticket (global id).")] ticket_id: Option<ID>,
+        #[graphql(desc = "Which items to include.")] filter: Option<TicketUpdatedFilter>,
     ) -> Result<impl Stream<Item = async_graphql::Result<Ticket>> + use<>, ApiError> {
         let f = filter.unwrap_or_default();
         let only = ids(Kind::Ticket, ticket_id.as_ref(), f.ids.as_ref(), "ticketId")?;

@@ -26,11 +26,14 @@ impl From<Model> for Label {
     }
 }
 
+/// A named colour tag on conversations, contacts and tickets.
 #[Object]
 impl Label {
+    /// Global id (opaque; `node(id:)` resolves it).
     pub async fn id(&self) -> ID {
         id::encode(Kind::Label, self.0.id)
     }
+    /// The label's name, unique in the workspace.
     async fn name(&self) -> &str {
         &self.0.name
     }
@@ -38,6 +41,7 @@ impl Label {
     async fn color(&self) -> &str {
         &self.0.color
     }
+    /// When it was created (UTC).
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
@@ -52,9 +56,13 @@ pub async fn labels_of(ctx: &Context<'_>, join: LabelJoin, owner: Uuid) -> ApiRe
 /// Which labels to list.
 #[derive(InputObject, Default, Clone, Debug)]
 pub struct LabelFilter {
+    /// Matches `name`.
     pub name: Option<StringFilter>,
+    /// Every one of these filters matches.
     pub and: Option<Vec<LabelFilter>>,
+    /// At least one of these filters matches.
     pub or: Option<Vec<LabelFilter>>,
+    /// This filter does not match.
     pub not: Option<Box<LabelFilter>>,
 }
 
@@ -78,11 +86,12 @@ impl LabelQuery {
     async fn labels(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Items from the start of the list (or after `after`); at most 100, default 20.")]
         first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-        filter: Option<LabelFilter>,
+        #[graphql(desc = "A cursor: the items after this one.")] after: Option<String>,
+        #[graphql(desc = "Items from the end of the list (or before `before`); at most 100.")] last: Option<i32>,
+        #[graphql(desc = "A cursor: the items before this one.")] before: Option<String>,
+        #[graphql(desc = "Which items to include.")] filter: Option<LabelFilter>,
     ) -> ApiResult<Conn<Label>> {
         let cond = condition(ctx, filter.as_ref())?;
         let sort: Sort<Entity> = Sort {
@@ -96,7 +105,8 @@ impl LabelQuery {
         top_list(ctx, cond, sort, PageArgs::new(first, after, last, before), Label::from).await
     }
 
-    async fn label(&self, ctx: &Context<'_>, id: ID) -> Option<Label> {
+    /// One label by id; null when it does not exist in this workspace.
+    async fn label(&self, ctx: &Context<'_>, #[graphql(desc = "The label (its global id).")] id: ID) -> Option<Label> {
         let found: ApiResult<Option<Label>> = async {
             let id = id::decode(Kind::Label, &id, "id")?;
             Ok(loaders(ctx)?.label().load_one(id).await?.map(Label))

@@ -21,13 +21,16 @@ use uuid::Uuid;
 
 pub const MAX_LABELS: usize = 50;
 
+/// Labels to add to, or remove from, a conversation, contact or ticket.
 #[derive(InputObject)]
 pub struct LabelsInput {
     /// The conversation, contact or ticket.
     pub labelable_id: ID,
+    /// The labels (global ids, at most 50).
     pub label_ids: Vec<ID>,
 }
 
+/// Labels after `addLabels` or `removeLabels`.
 #[derive(SimpleObject)]
 pub struct LabelsPayload {
     /// The conversation, contact or ticket, after the change.
@@ -155,12 +158,20 @@ pub struct LabelMutation;
 #[Object]
 impl LabelMutation {
     /// Puts labels on a conversation, contact or ticket; labels already there stay (idempotent).
-    async fn add_labels(&self, ctx: &Context<'_>, input: LabelsInput) -> ApiResult<LabelsPayload> {
+    async fn add_labels(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to do: see the input type.")] input: LabelsInput,
+    ) -> ApiResult<LabelsPayload> {
         change(ctx, input, true).await
     }
 
     /// Takes labels off a conversation, contact or ticket; labels that were not there are ignored.
-    async fn remove_labels(&self, ctx: &Context<'_>, input: LabelsInput) -> ApiResult<LabelsPayload> {
+    async fn remove_labels(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to do: see the input type.")] input: LabelsInput,
+    ) -> ApiResult<LabelsPayload> {
         change(ctx, input, false).await
     }
 }

@@ -13,19 +13,29 @@ use sea_orm::{ColumnTrait, Condition};
 /// Which messages to list.
 #[derive(InputObject, Default, Clone, Debug)]
 pub struct MessageFilter {
+    /// Matches the global id.
     pub id: Option<IdFilter>,
+    /// Matches the conversation (its global id).
     pub conversation_id: Option<IdFilter>,
+    /// Matches `channel`.
     pub channel: Option<EnumFilter<Channel>>,
+    /// Matches `senderKind`.
     pub sender_kind: Option<EnumFilter<SenderKind>>,
+    /// Matches `kind`.
     pub kind: Option<EnumFilter<MessageKind>>,
+    /// Matches `status`.
     pub status: Option<EnumFilter<MessageStatus>>,
     /// Private agent notes only (`true`) or public messages only (`false`).
     pub private: Option<bool>,
     /// Matches the message text (`contains` is case-insensitive substring search).
     pub content: Option<StringFilter>,
+    /// Matches `createdAt`.
     pub created_at: Option<TimeFilter>,
+    /// Every one of these filters matches.
     pub and: Option<Vec<MessageFilter>>,
+    /// At least one of these filters matches.
     pub or: Option<Vec<MessageFilter>>,
+    /// This filter does not match.
     pub not: Option<Box<MessageFilter>>,
 }
 
@@ -65,8 +75,10 @@ impl FilterInput for MessageFilter {
     crate::filter_combinators!();
 }
 
+/// What messages can be sorted by.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug, Default)]
 pub enum MessageOrderField {
+    /// When the message was written.
     #[default]
     CreatedAt,
     /// Position in the conversation; only meaningful inside one conversation.
@@ -76,8 +88,10 @@ pub enum MessageOrderField {
 /// How to order messages.
 #[derive(InputObject, Clone, Copy, Debug, Default)]
 pub struct MessageOrder {
+    /// What to sort by.
     #[graphql(default)]
     pub field: MessageOrderField,
+    /// `ASC` (oldest, lowest first) or `DESC` (newest, highest first).
     #[graphql(default)]
     pub direction: OrderDirection,
 }

@@ -9,15 +9,19 @@ use crate::error::{ApiError, ApiResult};
 use crate::id::{self, Kind};
 use async_graphql::{Context, ID, InputObject, Json, Object, SimpleObject};
 
+/// A message to send into a conversation.
 #[derive(InputObject)]
 pub struct SendMessageInput {
+    /// The conversation (its global id).
     pub conversation_id: ID,
     /// Who writes: the contact, a bot, an agent, or the system.
     pub sender_kind: SenderKind,
     /// The contact, bot or agent writing. Defaults: the conversation's contact, or its bot.
     pub sender_id: Option<ID>,
+    /// What the message carries (default `TEXT`).
     #[graphql(default_with = "MessageKind::Text")]
     pub kind: MessageKind,
+    /// The text (may be empty for structured content in `payload`).
     #[graphql(default)]
     pub content: String,
     /// Structured content (card, quick replies, attachment): a JSON object.
@@ -31,9 +35,12 @@ pub struct SendMessageInput {
     pub source_id: Option<String>,
 }
 
+/// The message sent, and its conversation as changed by it.
 #[derive(SimpleObject)]
 pub struct SendMessagePayload {
+    /// The message (the first one when `replayed`).
     pub message: Message,
+    /// The conversation, as it is after this message.
     pub conversation: Conversation,
     /// True when this was a retry: the message already existed and nothing was written.
     pub replayed: bool,
@@ -75,7 +82,11 @@ pub struct MessageMutation;
 #[Object]
 impl MessageMutation {
     /// Sends a message; updates the conversation (last message, waiting time, first reply, reopening) with it.
-    async fn send_message(&self, ctx: &Context<'_>, input: SendMessageInput) -> ApiResult<SendMessagePayload> {
+    async fn send_message(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to do: see the input type.")] input: SendMessageInput,
+    ) -> ApiResult<SendMessagePayload> {
         let (db, viewer) = (ctx.db()?, ctx.viewer()?);
         let sent = service::send(db, viewer, input.into_new()?).await?;
         crate::events::publish(ctx, &sent.events).await?;

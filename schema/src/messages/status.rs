@@ -17,16 +17,21 @@ use entities::message;
 use sea_orm::{IntoActiveModel, Set};
 use serde_json::json;
 
+/// A delivery receipt for a message.
 #[derive(InputObject)]
 pub struct UpdateMessageStatusInput {
+    /// The message (its global id).
     pub message_id: ID,
+    /// `DELIVERED`, `READ` or `FAILED` (never back: `FAILED` is final).
     pub status: MessageStatus,
     /// Why delivery failed: required with `FAILED`, refused otherwise.
     pub reason: Option<String>,
 }
 
+/// A message after a delivery receipt.
 #[derive(SimpleObject)]
 pub struct UpdateMessageStatusPayload {
+    /// The message as it is after this mutation.
     pub message: Message,
     /// False when the message already had this status or a later one (nothing was written).
     pub changed: bool,
@@ -54,7 +59,7 @@ impl MessageStatusMutation {
     async fn update_message_status(
         &self,
         ctx: &Context<'_>,
-        input: UpdateMessageStatusInput,
+        #[graphql(desc = "What to do: see the input type.")] input: UpdateMessageStatusInput,
     ) -> ApiResult<UpdateMessageStatusPayload> {
         let (db, viewer) = (ctx.db()?, ctx.viewer()?);
         let id = id::decode(Kind::Message, &input.message_id, "messageId")?;

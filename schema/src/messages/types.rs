@@ -25,13 +25,18 @@ impl From<Model> for Message {
 /// Who wrote a message. System messages have no sender.
 #[derive(Union)]
 pub enum Sender {
+    /// The contact wrote it.
     Contact(Contact),
+    /// A bot wrote it.
     Bot(Bot),
+    /// An agent wrote it.
     Agent(Agent),
 }
 
+/// One message of a conversation: who sent it, what it carries, and its delivery state.
 #[Object]
 impl Message {
+    /// Global id (opaque; `node(id:)` resolves it).
     pub async fn id(&self) -> ID {
         id::encode(Kind::Message, self.0.id)
     }
@@ -39,15 +44,19 @@ impl Message {
     async fn seq(&self) -> i64 {
         self.0.seq
     }
+    /// The channel of its conversation.
     async fn channel(&self) -> Channel {
         self.0.channel.into()
     }
+    /// Who wrote it: the contact, a bot, an agent or the system.
     async fn sender_kind(&self) -> SenderKind {
         self.0.sender_kind.into()
     }
+    /// What it carries.
     async fn kind(&self) -> MessageKind {
         self.0.kind.into()
     }
+    /// The text.
     async fn content(&self) -> &str {
         &self.0.content
     }
@@ -59,6 +68,7 @@ impl Message {
     async fn private(&self) -> bool {
         self.0.private
     }
+    /// Delivery state: `SENT`, `DELIVERED`, `READ` or `FAILED`.
     async fn status(&self) -> MessageStatus {
         self.0.status.into()
     }
@@ -74,16 +84,19 @@ impl Message {
     async fn client_message_id(&self) -> Option<&str> {
         self.0.client_message_id.as_deref()
     }
+    /// When it was created (UTC).
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
 
+    /// The conversation it belongs to.
     async fn conversation(&self, ctx: &Context<'_>) -> Option<Conversation> {
         let found: ApiResult<Option<Conversation>> =
             async { Ok(loaders(ctx)?.conversation().load_one(self.0.conversation_id).await?.map(Conversation)) }.await;
         found.or_null(ctx)
     }
 
+    /// Who wrote it (null for system messages).
     async fn sender(&self, ctx: &Context<'_>) -> Option<Sender> {
         let found: ApiResult<Option<Sender>> = async {
             let Some(id) = self.0.sender_id else { return Ok(None) };

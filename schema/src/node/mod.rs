@@ -17,7 +17,7 @@ use async_graphql::{Context, ID, Interface, Object};
 
 /// An object with a global id.
 #[derive(Interface)]
-#[graphql(field(name = "id", ty = "ID"))]
+#[graphql(field(name = "id", ty = "ID", desc = "Global id (opaque; `node(id:)` resolves it)."))]
 pub enum Node {
     Workspace(Workspace),
     Agent(Agent),
@@ -62,7 +62,7 @@ pub struct NodeQuery;
 #[Object]
 impl NodeQuery {
     /// Any object by its global id; null when it does not exist in this workspace.
-    async fn node(&self, ctx: &Context<'_>, id: ID) -> Option<Node> {
+    async fn node(&self, ctx: &Context<'_>, #[graphql(desc = "Any object's global id.")] id: ID) -> Option<Node> {
         let found: ApiResult<Option<Node>> = async {
             ctx.viewer()?;
             load(ctx, &id).await
@@ -72,7 +72,14 @@ impl NodeQuery {
     }
 
     /// Objects by global id, in the order asked (null for each one not found); at most 100.
-    async fn nodes(&self, ctx: &Context<'_>, ids: Vec<ID>) -> ApiResult<Vec<Option<Node>>> {
+    async fn nodes(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Global ids of any kinds, at most 100; the answer keeps their order, with null for those not found."
+        )]
+        ids: Vec<ID>,
+    ) -> ApiResult<Vec<Option<Node>>> {
         ctx.viewer()?;
         if ids.len() > MAX_NODES {
             return Err(ApiError::bad_input("ids", format!("at most {MAX_NODES} ids")));

@@ -13,20 +13,35 @@ use sea_orm::Condition;
 /// Which tickets to list.
 #[derive(InputObject, Default, Clone, Debug)]
 pub struct TicketFilter {
+    /// Matches the global id.
     pub id: Option<IdFilter>,
+    /// Matches `number`.
     pub number: Option<IntFilter>,
+    /// Matches `status`.
     pub status: Option<EnumFilter<TicketStatus>>,
+    /// Matches `priority`.
     pub priority: Option<EnumFilter<Priority>>,
+    /// Matches the contact (its global id).
     pub contact_id: Option<IdFilter>,
+    /// Matches the conversation (its global id).
     pub conversation_id: Option<IdFilter>,
+    /// Matches the assignee (its global id).
     pub assignee_id: Option<IdFilter>,
+    /// Matches the label (its global id).
     pub label_id: Option<IdFilter>,
+    /// Matches `subject`.
     pub subject: Option<StringFilter>,
+    /// Matches `createdAt`.
     pub created_at: Option<TimeFilter>,
+    /// Matches `dueAt`.
     pub due_at: Option<TimeFilter>,
+    /// Matches `resolvedAt`.
     pub resolved_at: Option<TimeFilter>,
+    /// Every one of these filters matches.
     pub and: Option<Vec<TicketFilter>>,
+    /// At least one of these filters matches.
     pub or: Option<Vec<TicketFilter>>,
+    /// This filter does not match.
     pub not: Option<Box<TicketFilter>>,
 }
 
@@ -72,19 +87,25 @@ impl FilterInput for TicketFilter {
     crate::filter_combinators!();
 }
 
+/// What tickets can be sorted by.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug, Default)]
 pub enum TicketOrderField {
+    /// When the ticket was opened.
     #[default]
     CreatedAt,
+    /// When the ticket last changed.
     UpdatedAt,
+    /// The ticket's number.
     Number,
 }
 
 /// How to order tickets (default: newest first).
 #[derive(InputObject, Clone, Copy, Debug, Default)]
 pub struct TicketOrder {
+    /// What to sort by.
     #[graphql(default)]
     pub field: TicketOrderField,
+    /// `ASC` (oldest, lowest first) or `DESC` (newest, highest first).
     #[graphql(default)]
     pub direction: OrderDirection,
 }

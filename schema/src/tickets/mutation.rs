@@ -20,53 +20,74 @@ use uuid::Uuid;
 
 pub const MAX_DESCRIPTION: usize = 16 * 1024;
 
+/// A new ticket, for a contact or from a conversation.
 #[derive(InputObject)]
 pub struct CreateTicketInput {
+    /// A short title.
     pub subject: String,
+    /// What the ticket is about.
     pub description: Option<String>,
     /// The conversation the ticket comes from; its contact is the ticket's contact.
     pub conversation_id: Option<ID>,
     /// Required without `conversationId`.
     pub contact_id: Option<ID>,
+    /// Urgency (default `NORMAL`).
     #[graphql(default_with = "Priority::Normal")]
     pub priority: Priority,
+    /// The assignee (its global id).
     pub assignee_id: Option<ID>,
+    /// When it should be resolved.
     pub due_at: Option<DateTime<Utc>>,
 }
 
 /// Fields left out stay as they are; `null` clears `description` or `dueAt`.
 #[derive(InputObject)]
 pub struct UpdateTicketInput {
+    /// The ticket (its global id).
     pub id: ID,
+    /// New title; absent keeps it.
     pub subject: Option<String>,
+    /// New description; `null` removes it, absent keeps it.
     pub description: MaybeUndefined<String>,
+    /// New urgency; absent keeps it.
     pub priority: Option<Priority>,
+    /// New due time; `null` removes it, absent keeps it.
     pub due_at: MaybeUndefined<DateTime<Utc>>,
 }
 
+/// Who works on a ticket.
 #[derive(InputObject)]
 pub struct AssignTicketInput {
+    /// The ticket (its global id).
     pub id: ID,
     /// Null or absent: unassigned.
     pub agent_id: Option<ID>,
 }
 
+/// A ticket's new status.
 #[derive(InputObject)]
 pub struct SetTicketStatusInput {
+    /// The ticket (its global id).
     pub id: ID,
+    /// The new status (leaving `OPEN` records `firstResponseAt`; `RESOLVED` records `resolvedAt`; `CLOSED` is final).
     pub status: TicketStatus,
 }
 
+/// A ticket to close for good.
 #[derive(InputObject)]
 pub struct CloseTicketInput {
+    /// The ticket (its global id).
     pub id: ID,
 }
 
+/// A comment on a ticket: a message of its conversation.
 #[derive(InputObject)]
 pub struct AddTicketCommentInput {
+    /// The ticket (its global id).
     pub ticket_id: ID,
     /// The agent writing.
     pub agent_id: ID,
+    /// The comment's text.
     pub body: String,
     /// A reply the contact sees (and the ticket's first response); by default a private note.
     #[graphql(default)]
@@ -75,16 +96,21 @@ pub struct AddTicketCommentInput {
     pub client_message_id: Option<String>,
 }
 
+/// A ticket after a change.
 #[derive(SimpleObject)]
 pub struct TicketPayload {
+    /// The ticket as it is after this mutation.
     pub ticket: Ticket,
 }
 
+/// A ticket and the comment added to it.
 #[derive(SimpleObject)]
 pub struct AddTicketCommentPayload {
+    /// The ticket, as it is after the comment.
     pub ticket: Ticket,
     /// The comment: a message of the ticket's conversation.
     pub comment: Message,
+    /// `true` when `clientMessageId` was seen before: the first comment is returned and nothing was written.
     pub replayed: bool,
 }
 
@@ -108,7 +134,11 @@ pub struct TicketMutation;
 #[Object]
 impl TicketMutation {
     /// Opens a ticket for a contact, or from a conversation (its contact).
-    async fn create_ticket(&self, ctx: &Context<'_>, input: CreateTicketInput) -> ApiResult<TicketPayload> {
+    async fn create_ticket(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to do: see the input type.")] input: CreateTicketInput,
+    ) -> ApiResult<TicketPayload> {
         let (db, viewer) = (ctx.db()?, ctx.viewer()?);
         required_text("subject", &input.subject, crate::filter::MAX_TEXT)?;
         if let Some(d) = &input.description {
@@ -159,7 +189,11 @@ impl TicketMutation {
     }
 
     /// Changes a ticket's subject, description, priority or due date. A closed ticket is `CONFLICT`.
-    async fn update_ticket(&self, ctx: &Context<'_>, input: UpdateTicketInput) -> ApiResult<TicketPayload> {
+    async fn update_ticket(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to do: see the input type.")] input: UpdateTicketInput,
+    ) -> ApiResult<TicketPayload> {
         if let Some(s) = &input.subject {
             required_text("subject", s, crate::filter::MAX_TEXT)?;
         }
@@ -214,7 +248,11 @@ impl TicketMutation {
     }
 
     /// Gives a ticket to an agent, or (without `agentId`) unassigns it.
-    async fn assign_ticket(&self, ctx: &Context<'_>, input: AssignTicketInput) -> ApiResult<TicketPayload> {
+    async fn assign_ticket(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to do: see the input type.")] input: AssignTicketInput,
+    ) -> ApiResult<TicketPayload> {
         let (db, viewer) = (ctx.db()?, ctx.viewer()?);
         let agent = match &input.agent_id {
             Some(a) => Some(crate::agents::find(db, viewer, a, "agentId").await?),
@@ -243,13 +281,21 @@ impl TicketMutation {
     /// Moves a ticket through `OPEN`, `IN_PROGRESS`, `WAITING`, `RESOLVED` and `CLOSED`. Leaving `OPEN` records
     /// `firstResponseAt` (if no public comment did), `RESOLVED` records `resolvedAt`, reopening clears it, and
     /// `CLOSED` is final (`CONFLICT` afterwards).
-    async fn set_ticket_status(&self, ctx: &Context<'_>, input: SetTicketStatusInput) -> ApiResult<TicketPayload> {
+    async fn set_ticket_status(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to do: see the input type.")] input: SetTicketStatusInput,
+    ) -> ApiResult<TicketPayload> {
         let to = S::from(input.status);
         edit(ctx, &input.id, Box::new(move |t| service::set_status(t, to))).await
     }
 
     /// Closes a ticket for good (from any state; closing a closed ticket changes nothing).
-    async fn close_ticket(&self, ctx: &Context<'_>, input: CloseTicketInput) -> ApiResult<TicketPayload> {
+    async fn close_ticket(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to do: see the input type.")] input: CloseTicketInput,
+    ) -> ApiResult<TicketPayload> {
         edit(ctx, &input.id, Box::new(|t| service::set_status(t, S::Closed))).await
     }
 
@@ -258,7 +304,7 @@ impl TicketMutation {
     async fn add_ticket_comment(
         &self,
         ctx: &Context<'_>,
-        input: AddTicketCommentInput,
+        #[graphql(desc = "What to do: see the input type.")] input: AddTicketCommentInput,
     ) -> ApiResult<AddTicketCommentPayload> {
         let (db, viewer) = (ctx.db()?, ctx.viewer()?);
         let ticket_id = id::decode(Kind::Ticket, &input.ticket_id, "ticketId")?;

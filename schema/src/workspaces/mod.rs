@@ -9,11 +9,14 @@ use entities::workspace::Model;
 
 pub struct Workspace(pub Model);
 
+/// The tenant: a company's inbox. Every object belongs to exactly one workspace, and a credential sees only its own.
 #[Object]
 impl Workspace {
+    /// Global id (opaque; `node(id:)` resolves it).
     pub async fn id(&self) -> ID {
         id::encode(Kind::Workspace, self.0.id)
     }
+    /// The workspace's display name.
     async fn name(&self) -> &str {
         &self.0.name
     }
@@ -21,6 +24,7 @@ impl Workspace {
     async fn slug(&self) -> &str {
         &self.0.slug
     }
+    /// When it was created (UTC).
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }

@@ -170,6 +170,8 @@ fn template() -> &'static Template {
 /// A running server over its own database.
 pub struct TestApp {
     pub url: String,
+    /// The Prometheus endpoint, when started with `--metrics-addr`.
+    pub metrics_url: Option<String>,
     pub database_url: String,
     child: Child,
     client: reqwest::Client,
@@ -205,16 +207,16 @@ impl TestApp {
                 (with_database(admin_url, &db), None, Some((admin_url.clone(), db)))
             }
         };
-        let (url, child) = start_server(&database_url, flags, &[]).await;
+        let (Started { url, metrics_url }, child) = start_server(&database_url, flags, &[]).await;
         let client = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().expect("client");
-        TestApp { url, database_url, child, client, _dir: dir, drop_db }
+        TestApp { url, metrics_url, database_url, child, client, _dir: dir, drop_db }
     }
 
     /// A server over any database (migrated, not seeded), with extra flags and environment.
     pub async fn start_over(database_url: &str, flags: &[&str], env: &[(&str, &str)]) -> TestApp {
-        let (url, child) = start_server(database_url, flags, env).await;
+        let (Started { url, metrics_url }, child) = start_server(database_url, flags, env).await;
         let client = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().expect("client");
-        TestApp { url, database_url: database_url.to_owned(), child, client, _dir: None, drop_db: None }
+        TestApp { url, metrics_url, database_url: database_url.to_owned(), child, client, _dir: None, drop_db: None }
     }
 
     /// A second server over this one's database (another instance of a scaled-out deployment).
@@ -224,9 +226,9 @@ impl TestApp {
 
     /// Same, with extra `parlor serve` flags.
     pub async fn spawn_peer_with(&self, flags: &[&str]) -> TestApp {
-        let (url, child) = start_server(&self.database_url, flags, &[]).await;
+        let (Started { url, metrics_url }, child) = start_server(&self.database_url, flags, &[]).await;
         let client = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().expect("client");
-        TestApp { url, database_url: self.database_url.clone(), child, client, _dir: None, drop_db: None }
+        TestApp { url, metrics_url, database_url: self.database_url.clone(), child, client, _dir: None, drop_db: None }
     }
 
     pub fn ws_url(&self) -> String {
@@ -234,8 +236,8 @@ impl TestApp {
     }
 }
 
-/// Starts `parlor serve` on a free port over `database_url`; returns its URL once it listens.
-async fn start_server(database_url: &str, flags: &[&str], env: &[(&str, &str)]) -> (String, Child) {
+/// Starts `parlor serve` on a free port over `database_url`; returns its URLs once it listens.
+async fn start_server(database_url: &str, flags: &[&str], env: &[(&str, &str)]) -> (Started, Child) {
     let log = if std::env::var("TEST_LOG").is_ok() { "info" } else { "error" };
     let mut child = Command::new(binary())
         .args(["serve", "--listen", "127.0.0.1:0", "--demo-data", "no"])
@@ -252,18 +254,31 @@ async fn start_server(database_url: &str, flags: &[&str], env: &[(&str, &str)]) 
     // Read until the server says where it listens, then keep draining its stdout on a thread of its own.
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
-        let mut tx = Some(tx);
+        let (mut tx, mut metrics) = (Some(tx), None);
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if let (Some(url), Some(tx)) = (line.strip_prefix("Parlor listening on "), tx.take()) {
-                let _ = tx.send(url.trim().to_owned());
+            // `--metrics-addr` prints its URL before the listening line.
+            if let Some(url) = line.strip_prefix("Metrics: ") {
+                metrics = Some(url.trim().to_owned());
+            }
+            if let Some(url) = line.strip_prefix("Parlor listening on ")
+                && let Some(tx) = tx.take()
+            {
+                let _ = tx.send(Started { url: url.trim().to_owned(), metrics_url: metrics.take() });
             }
         }
     });
-    let url = tokio::task::spawn_blocking(move || rx.recv_timeout(Duration::from_secs(120)))
+    let started = tokio::task::spawn_blocking(move || rx.recv_timeout(Duration::from_secs(120)))
         .await
         .expect("wait for the server")
         .expect("the server exited or did not listen within 120 s");
-    (url, child)
+    (started, child)
+}
+
+/// Where a started server listens.
+struct Started {
+    url: String,
+    /// `http://…/metrics` with `--metrics-addr`.
+    metrics_url: Option<String>,
 }
 
 impl TestApp {

@@ -18,6 +18,7 @@ mod http;
 mod identity_provider;
 mod lifecycle;
 mod live_updates;
+mod metrics;
 mod mutations;
 mod nodes;
 mod outage;
