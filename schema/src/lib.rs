@@ -2,6 +2,7 @@
 //! loaders, the tenant scope). No HTTP here: the api crate serves [`ParlorSchema`].
 
 pub mod agents;
+pub mod analytics;
 pub mod api_keys;
 pub mod auth;
 pub mod bots;
@@ -51,6 +52,7 @@ pub struct Query(
     labels::LabelQuery,
     api_keys::ApiKeyQuery,
     auth::graphql::ViewerQuery,
+    analytics::AnalyticsQuery,
 );
 
 #[derive(MergedObject, Default)]

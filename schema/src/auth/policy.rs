@@ -62,6 +62,7 @@ pub const RULES: &[Rule] = &[
     q("ticket", Some(TicketsRead)),
     q("labels", Some(LabelsRead)),
     q("label", Some(LabelsRead)),
+    q("conversationMetrics", Some(AnalyticsRead)),
     Rule { op: Op::Query, field: "apiKeys", scope: Some(ApiKeysAdmin), roles: ADMINS },
     m("createBot", BotsAdmin, ADMINS),
     m("updateBot", BotsAdmin, ADMINS),

@@ -4,6 +4,7 @@
 mod credentials;
 mod harness;
 
+mod analytics;
 mod api_keys;
 mod atomic;
 mod auth;

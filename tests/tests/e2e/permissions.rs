@@ -70,6 +70,7 @@ fn documents() -> Vec<(&'static str, String)> {
         q("ticket", "(id: \"x\")"),
         list("labels"),
         q("label", "(id: \"x\")"),
+        q("conversationMetrics", "(range: {from: \"2026-11-01T00:00:00Z\", to: \"2026-11-02T00:00:00Z\"})"),
         list("apiKeys"),
         m("createBot", "{name: \"\"}"),
         m("updateBot", "{id: \"x\"}"),
