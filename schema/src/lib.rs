@@ -70,7 +70,11 @@ pub struct Mutation(
 );
 
 #[derive(MergedSubscription, Default)]
-pub struct Subscription(events::subscription::EventSubscription, events::updates::UpdateSubscription);
+pub struct Subscription(
+    events::subscription::EventSubscription,
+    events::updates::UpdateSubscription,
+    analytics::AnalyticsSubscription,
+);
 
 pub type ParlorSchema = Schema<Query, Mutation, Subscription>;
 

@@ -5,6 +5,10 @@ pub mod buckets;
 pub mod conversations;
 pub mod group;
 pub mod query;
+pub mod queue;
 pub mod stats;
+pub mod subscription;
+pub mod tickets;
 
 pub use query::AnalyticsQuery;
+pub use subscription::AnalyticsSubscription;

@@ -1,11 +1,14 @@
-//! Root fields: `conversationMetrics`.
+//! Root fields: `conversationMetrics`, `ticketMetrics`, `liveQueue`.
 
 use super::conversations::{self, ConversationMetricsGroup, MetricsRange, Request};
+use super::queue::LiveQueue;
+use super::tickets::TicketMetricsGroup;
 use super::{buckets, group::MetricsGroupBy};
 use crate::context::ContextExt;
 use crate::conversations::ConversationFilter;
 use crate::error::ApiResult;
 use crate::lists::condition;
+use crate::tickets::TicketFilter;
 use async_graphql::{Context, Object};
 
 #[derive(Default)]
@@ -35,5 +38,25 @@ impl AnalyticsQuery {
             durations: look.field("firstResponseTime").exists() || look.field("resolutionTime").exists(),
         };
         conversations::compute(db, viewer, req).await
+    }
+
+    /// Ticket metrics of the workspace, one group per priority (zeros included): tickets created and resolved in
+    /// `range`, the backlog now, time to first response and to resolution (exact medians). `filter` narrows the
+    /// tickets counted.
+    async fn ticket_metrics(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<TicketFilter>,
+        range: MetricsRange,
+    ) -> ApiResult<Vec<TicketMetricsGroup>> {
+        let (db, viewer) = (ctx.db()?, ctx.viewer()?);
+        super::tickets::compute(db, viewer, condition(ctx, filter.as_ref())?, range).await
+    }
+
+    /// The conversations waiting for someone now: open, pending, unassigned and waiting counts, in total, by bot and
+    /// by agent. `liveQueueUpdated` follows it.
+    async fn live_queue(&self, ctx: &Context<'_>) -> ApiResult<LiveQueue> {
+        let (db, viewer) = (ctx.db()?, ctx.viewer()?);
+        super::queue::compute(db, viewer).await
     }
 }

@@ -18,6 +18,7 @@ mod filters;
 mod http;
 mod identity_provider;
 mod lifecycle;
+mod live_queue;
 mod live_updates;
 mod mutations;
 mod nodes;
