@@ -32,6 +32,20 @@ pub struct Model {
     /// Up to when the agents have read the conversation.
     pub agent_last_read_at: Option<DateTimeUtc>,
     pub message_count: i64,
+    /// The contact's first message (analytics: where first response time starts).
+    pub first_contact_at: Option<DateTimeUtc>,
+    /// The first public bot or agent reply at or after `first_contact_at` (where first response time ends).
+    pub first_response_at: Option<DateTimeUtc>,
+    /// The first public agent message (a human replied: the bot did not contain it alone).
+    pub first_human_reply_at: Option<DateTimeUtc>,
+    /// When humans first took the conversation from its bot (`handoffToHuman`, or an assignment to an agent).
+    pub handed_off_at: Option<DateTimeUtc>,
+    /// How many times a resolved conversation was opened again.
+    pub reopen_count: i64,
+    /// Messages from the contact.
+    pub messages_in: i64,
+    /// Public messages from the bot and agents (private notes and system messages are neither in nor out).
+    pub messages_out: i64,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -2,6 +2,7 @@
 //! loaders, the tenant scope). No HTTP here: the api crate serves [`ParlorSchema`].
 
 pub mod agents;
+pub mod analytics;
 pub mod api_keys;
 pub mod auth;
 pub mod bots;
@@ -57,6 +58,7 @@ pub struct Query(
     labels::LabelQuery,
     api_keys::ApiKeyQuery,
     auth::graphql::ViewerQuery,
+    analytics::AnalyticsQuery,
 );
 
 /// What can be changed. Each mutation takes one input object and returns one payload; retried writes take an
@@ -78,7 +80,11 @@ pub struct Mutation(
 /// What can be followed live over WebSocket (`graphql-transport-ws` or `graphql-ws` on `/graphql`), filtered by
 /// the subscriber's workspace and permissions.
 #[derive(MergedSubscription, Default)]
-pub struct Subscription(events::subscription::EventSubscription, events::updates::UpdateSubscription);
+pub struct Subscription(
+    events::subscription::EventSubscription,
+    events::updates::UpdateSubscription,
+    analytics::AnalyticsSubscription,
+);
 
 pub type ParlorSchema = Schema<Query, Mutation, Subscription>;
 

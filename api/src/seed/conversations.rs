@@ -145,6 +145,13 @@ pub fn generate(ws: &Ws, i: u64, batch: &mut Batch, tickets: &mut Vec<TicketSeed
         contact_last_read_at: None,
         agent_last_read_at: None,
         message_count: derived.count,
+        first_contact_at: derived.first_contact.map(at),
+        first_response_at: derived.first_response.map(at),
+        first_human_reply_at: derived.first_human_reply.map(at),
+        handed_off_at: derived.handed_off.map(at),
+        reopen_count: 0,
+        messages_in: derived.messages_in,
+        messages_out: derived.messages_out,
         created_at: at(created),
         updated_at: at(updated),
     });

@@ -143,7 +143,7 @@ pub async fn check(db: &DatabaseConnection, r: &SeedReport, scale: u32) {
 
 /// Recomputes every conversation's derived fields from its messages; checks tickets' timestamps.
 async fn derived_fields(db: &DatabaseConnection) {
-    use SenderKind::{Contact, System};
+    use SenderKind::{Agent, Bot, Contact, System};
     let conversations = conversation::Entity::find().all(db).await.expect("conversations");
     let messages = message::Entity::find()
         .order_by_asc(message::Column::ConversationId)
@@ -170,6 +170,14 @@ async fn derived_fields(db: &DatabaseConnection) {
             .and_then(|i| ms[i + 1..].iter().find(|m| !matches!(m.sender_kind, Contact | System)))
             .map(|m| m.created_at);
         assert_eq!(c.first_reply_at, first_reply, "#{n}");
+        // The analytics facts: first contact message, first public reply after it, messages in and out.
+        let public_reply = |m: &message::Model| matches!(m.sender_kind, Bot | Agent) && !m.private;
+        assert_eq!(c.first_contact_at, first_contact.map(|i| ms[i].created_at), "#{n}");
+        let first_response =
+            first_contact.and_then(|i| ms[i + 1..].iter().find(|m| public_reply(m))).map(|m| m.created_at);
+        assert_eq!(c.first_response_at, first_response, "#{n}");
+        assert_eq!(c.messages_in, ms.iter().filter(|m| m.sender_kind == Contact).count() as i64, "#{n}");
+        assert_eq!(c.messages_out, ms.iter().filter(|m| public_reply(m)).count() as i64, "#{n}");
         let unanswered = ms.iter().rev().take_while(|m| m.sender_kind == Contact).last().map(|m| m.created_at);
         assert_eq!(c.waiting_since, unanswered, "#{n}");
         assert!(c.updated_at >= c.last_activity_at && c.created_at >= at(START) && c.last_activity_at <= at(END));

@@ -51,6 +51,13 @@ pub struct Derived {
     pub first_reply: Option<i64>,
     pub last: Option<i64>,
     pub waiting_since: Option<i64>,
+    pub first_contact: Option<i64>,
+    /// The first public bot or agent reply after the first contact message.
+    pub first_response: Option<i64>,
+    pub first_human_reply: Option<i64>,
+    pub handed_off: Option<i64>,
+    pub messages_in: i64,
+    pub messages_out: i64,
 }
 
 fn plan(rng: &mut StdRng, th: &Thread) -> Vec<Step> {
@@ -232,5 +239,21 @@ pub fn write(rng: &mut StdRng, th: &Thread, out: &mut Vec<message::Model>) -> De
         .map(|i| times[i]);
     let waiting_since =
         (plan.last() == Some(&Contact)).then(|| times[plan.iter().rposition(|s| *s != Contact).map_or(0, |i| i + 1)]);
-    Derived { count: plan.len() as i64, first_reply, last: times.last().copied(), waiting_since }
+    let first_response = first_contact
+        .and_then(|c| (c + 1..plan.len()).find(|&i| matches!(plan[i], Greeting | Bot | Agent)))
+        .map(|i| times[i]);
+    let first_of = |step: Step| plan.iter().position(|s| *s == step).map(|i| times[i]);
+    let count = |f: fn(&Step) -> bool| plan.iter().filter(|s| f(s)).count() as i64;
+    Derived {
+        count: plan.len() as i64,
+        first_reply,
+        last: times.last().copied(),
+        waiting_since,
+        first_contact: first_contact.map(|i| times[i]),
+        first_response,
+        first_human_reply: first_of(Agent),
+        handed_off: first_of(Handoff),
+        messages_in: count(|s| *s == Contact),
+        messages_out: count(|s| matches!(s, Greeting | Bot | Agent)),
+    }
 }

@@ -62,6 +62,9 @@ pub const RULES: &[Rule] = &[
     q("ticket", Some(TicketsRead)),
     q("labels", Some(LabelsRead)),
     q("label", Some(LabelsRead)),
+    q("conversationMetrics", Some(AnalyticsRead)),
+    q("ticketMetrics", Some(AnalyticsRead)),
+    q("liveQueue", Some(AnalyticsRead)),
     Rule { op: Op::Query, field: "apiKeys", scope: Some(ApiKeysAdmin), roles: ADMINS },
     m("createBot", BotsAdmin, ADMINS),
     m("updateBot", BotsAdmin, ADMINS),
@@ -99,6 +102,7 @@ pub const RULES: &[Rule] = &[
     s("typing", ConversationsRead),
     s("ticketUpdated", TicketsRead),
     s("events", EventsRead),
+    s("liveQueueUpdated", AnalyticsRead),
 ];
 
 /// Reading any field of these types needs the scope (wrappers such as connections and payloads need none).

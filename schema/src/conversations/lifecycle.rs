@@ -158,6 +158,9 @@ impl ConversationLifecycleMutation {
                         }
                         row.assignee_agent_id = Set(Some(a));
                         row.handled_by = Set(HandledBy::Human);
+                        if c.handled_by == HandledBy::Bot && c.bot_id.is_some() && c.handed_off_at.is_none() {
+                            row.handed_off_at = Set(Some(entities::now()));
+                        }
                         if c.status == Status::Pending {
                             change_status = Some(Status::Open);
                         }
@@ -232,6 +235,9 @@ impl ConversationLifecycleMutation {
                 }
                 let mut row = c.clone().into_active_model();
                 row.handled_by = Set(HandledBy::Human);
+                if c.handed_off_at.is_none() {
+                    row.handed_off_at = Set(Some(entities::now()));
+                }
                 let to = if c.status == Status::Pending { Status::Open } else { c.status };
                 row.status = Set(to);
                 if agent.is_some() {
@@ -295,6 +301,9 @@ impl ConversationLifecycleMutation {
                         row.waiting_since = Set(None);
                     }
                     _ => row.resolved_at = Set(None),
+                }
+                if c.status == Status::Resolved && to != Status::Resolved {
+                    row.reopen_count = Set(c.reopen_count + 1);
                 }
                 row.updated_at = Set(now);
                 let mut payload = from_to(c.status, to);

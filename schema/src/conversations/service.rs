@@ -168,6 +168,13 @@ pub async fn insert_in<C: ConnectionTrait>(
         contact_last_read_at: Set(None),
         agent_last_read_at: Set(None),
         message_count: Set(0),
+        first_contact_at: Set(None),
+        first_response_at: Set(None),
+        first_human_reply_at: Set(None),
+        handed_off_at: Set(None),
+        reopen_count: Set(0),
+        messages_in: Set(0),
+        messages_out: Set(0),
         created_at: Set(now),
         updated_at: Set(now),
     }

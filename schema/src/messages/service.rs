@@ -253,10 +253,30 @@ pub async fn write_in<C: ConnectionTrait>(
             update.first_reply_at = Set(Some(now));
         }
     }
+    // The analytics facts (see the analytics migration): first contact message, first response to it, first
+    // human reply, messages in and out.
+    if from_contact {
+        update.messages_in = Set(conv.messages_in + 1);
+        if conv.first_contact_at.is_none() {
+            update.first_contact_at = Set(Some(now));
+        }
+    }
+    if is_reply {
+        update.messages_out = Set(conv.messages_out + 1);
+        if conv.first_contact_at.is_some() && conv.first_response_at.is_none() {
+            update.first_response_at = Set(Some(now));
+        }
+        if new.sender_kind == SenderKind::Agent && conv.first_human_reply_at.is_none() {
+            update.first_human_reply_at = Set(Some(now));
+        }
+    }
     if reopens {
         update.status = Set(ConversationStatus::Open);
         update.resolved_at = Set(None);
         update.snoozed_until = Set(None);
+        if conv.status == ConversationStatus::Resolved {
+            update.reopen_count = Set(conv.reopen_count + 1);
+        }
     }
     let conversation = update.update(txn).await?;
 

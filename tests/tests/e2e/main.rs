@@ -4,6 +4,7 @@
 mod credentials;
 mod harness;
 
+mod analytics;
 mod api_keys;
 mod atomic;
 mod auth;
@@ -17,6 +18,7 @@ mod filters;
 mod http;
 mod identity_provider;
 mod lifecycle;
+mod live_queue;
 mod live_updates;
 mod metrics;
 mod mutations;

@@ -70,6 +70,9 @@ fn documents() -> Vec<(&'static str, String)> {
         q("ticket", "(id: \"x\")"),
         list("labels"),
         q("label", "(id: \"x\")"),
+        q("conversationMetrics", "(range: {from: \"2026-11-01T00:00:00Z\", to: \"2026-11-02T00:00:00Z\"})"),
+        q("ticketMetrics", "(range: {from: \"2026-11-01T00:00:00Z\", to: \"2026-11-02T00:00:00Z\"})"),
+        q("liveQueue", ""),
         list("apiKeys"),
         m("createBot", "{name: \"\"}"),
         m("updateBot", "{id: \"x\"}"),
@@ -107,6 +110,7 @@ fn documents() -> Vec<(&'static str, String)> {
         s("typing", "(conversationId: \"x\")"),
         s("ticketUpdated", ""),
         s("events", ""),
+        s("liveQueueUpdated", ""),
     ]
 }
 

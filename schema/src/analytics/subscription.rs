@@ -1,0 +1,41 @@
+//! `liveQueueUpdated`: the live queue again after each change that can move it (a conversation created, assigned,
+//! handed off, its status changed, a message written). Computed once per delivered change per subscriber.
+
+use super::queue::{self, LiveQueue};
+use crate::context::ContextExt;
+use crate::error::ApiError;
+use crate::events::Envelope;
+use crate::events::subscription::live;
+use crate::events::types::EventType;
+use async_graphql::{Context, Subscription};
+use futures::{Stream, StreamExt};
+
+#[derive(Default)]
+pub struct AnalyticsSubscription;
+
+#[Subscription]
+impl AnalyticsSubscription {
+    /// The workspace's live queue (as `liveQueue`), each time a conversation changes.
+    async fn live_queue_updated(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<impl Stream<Item = async_graphql::Result<LiveQueue>> + use<>, ApiError> {
+        let (db, viewer) = (ctx.db()?.clone(), ctx.viewer()?.clone());
+        let changes = live(ctx, |env| match env {
+            Envelope::Stored { event, conversation: Some(_), .. }
+                if EventType::parse(&event.event_type)
+                    .is_some_and(|t| t.is_conversation() || t == EventType::MessageCreated) =>
+            {
+                Some(())
+            }
+            _ => None,
+        })?;
+        Ok(changes.then(move |change| {
+            let (db, viewer) = (db.clone(), viewer.clone());
+            async move {
+                change?;
+                queue::compute(&db, &viewer).await.map_err(async_graphql::Error::from)
+            }
+        }))
+    }
+}
