@@ -12,6 +12,7 @@ mod seed;
 mod server;
 mod state;
 mod telemetry;
+mod webhooks;
 
 use clap::Parser;
 use config::{Cli, Command};

@@ -6,6 +6,7 @@ mod m20261122_000001_initial;
 mod m20261122_000002_search;
 mod m20261123_000003_lifecycle;
 mod m20261202_000004_auth;
+mod m20261202_000006_webhooks;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000002_search::Migration),
             Box::new(m20261123_000003_lifecycle::Migration),
             Box::new(m20261202_000004_auth::Migration),
+            Box::new(m20261202_000006_webhooks::Migration),
         ]
     }
 }

@@ -26,6 +26,7 @@ pub mod scope;
 pub mod stats;
 pub mod tasks;
 pub mod tickets;
+pub mod webhooks;
 pub mod workspaces;
 pub mod write;
 
@@ -50,6 +51,7 @@ pub struct Query(
     tickets::TicketQuery,
     labels::LabelQuery,
     api_keys::ApiKeyQuery,
+    webhooks::WebhookQuery,
     auth::graphql::ViewerQuery,
 );
 
@@ -64,6 +66,7 @@ pub struct Mutation(
     labels::LabelMutation,
     tickets::TicketMutation,
     api_keys::ApiKeyMutation,
+    webhooks::WebhookMutation,
     auth::graphql::ContactTokenMutation,
 );
 
@@ -89,6 +92,7 @@ pub fn build(
     let mut builder = Schema::build(Query::default(), Mutation::default(), Subscription::default())
         .data(db)
         .data(bus)
+        .data(auth.webhooks.clone())
         .limit_depth(limits.depth)
         .extension(limits::ErrorCodes)
         .extension(document::DocumentGuard::new(limits, spec.clone()))

@@ -28,5 +28,6 @@ mod statements;
 mod tenancy;
 mod tickets;
 mod validation;
+mod webhooks;
 mod widget;
 mod ws;
