@@ -317,3 +317,37 @@ async fn a_restart_in_the_middle_of_a_retry_schedule_loses_nothing() {
     assert_eq!(delivered, seqs, "every message, in order, after the restart");
     assert_eq!(after[0].id, hits[0].id, "the retry keeps its webhook-id across the restart");
 }
+
+#[tokio::test]
+async fn two_instances_share_the_work_and_send_each_delivery_once() {
+    if !std::env::var("DATABASE_URL").is_ok_and(|u| u.starts_with("postgres")) {
+        println!("skipped on SQLite: several instances need PostgreSQL (set DATABASE_URL)");
+        return;
+    }
+    let app = TestApp::spawn_with(FAST).await;
+    let peer = app.spawn_peer_with(FAST).await;
+    let rx = Receiver::start().await;
+    let (_, secret) = endpoint(&app, &rx.url, json!(["MESSAGE_CREATED"])).await;
+    let convs = conversations(&app, 4).await;
+    let mut sent: HashMap<String, Vec<i64>> = HashMap::new();
+    for i in 0..40 {
+        // Written through both instances: either one's worker may pick any delivery up.
+        let via = if i % 3 == 0 { &peer } else { &app };
+        let conv = &convs[i % 4];
+        let seq = send(via, conv, &format!("shared {i}")).await;
+        sent.entry(conv.as_str().expect("id").to_owned()).or_default().push(seq);
+    }
+    let hits = rx.wait_for(40).await;
+    let mut ids: Vec<&str> = hits.iter().map(|h| h.id.as_str()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), hits.len(), "a delivery was sent twice");
+    let mut seen: HashMap<String, Vec<i64>> = HashMap::new();
+    for hit in &hits {
+        assert!(verify(&secret, hit));
+        let body = hit.json();
+        let conv = body["data"]["conversationId"].as_str().expect("conversationId").to_owned();
+        seen.entry(conv).or_default().push(body["data"]["message"]["seq"].as_i64().expect("seq"));
+    }
+    assert_eq!(seen, sent, "every message once, in order per conversation");
+}
