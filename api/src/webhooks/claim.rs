@@ -67,6 +67,7 @@ pub async fn next_due(db: &DatabaseConnection) -> Result<Option<chrono::DateTime
 /// endpoint with `disable_after` deliveries in a row given up is disabled.
 pub async fn record(
     db: &DatabaseConnection,
+    bus: &schema::events::EventBus,
     cfg: &Config,
     d: webhook_delivery::Model,
     started: chrono::DateTime<chrono::Utc>,
@@ -106,7 +107,7 @@ pub async fn record(
         row.delivered_at = Set(Some(now));
     }
     let txn = schema::write::begin(db).await?;
-    let result = async {
+    let result: Result<Vec<entities::event::Model>, DbErr> = async {
         row.update(&txn).await?;
         webhook_attempt::ActiveModel {
             id: Set(Uuid::now_v7()),
@@ -121,19 +122,23 @@ pub async fn record(
         }
         .insert(&txn)
         .await?;
-        endpoint_health(&txn, cfg, endpoint_id, status).await
+        endpoint_health(&txn, cfg, workspace_id, endpoint_id, status).await
     }
     .await;
-    schema::write::finish(txn, result).await?;
+    let events = schema::write::finish(txn, result).await?;
+    bus.publish(db, &events).await;
     Ok(status)
 }
 
+/// Resets or counts the endpoint's failures; disables it (and appends `webhook_endpoint.disabled`, returned for
+/// publishing after the commit) when they reach `disable_after`.
 async fn endpoint_health<C: ConnectionTrait>(
     txn: &C,
     cfg: &Config,
+    workspace: Uuid,
     endpoint: Uuid,
     status: WebhookDeliveryStatus,
-) -> Result<(), DbErr> {
+) -> Result<Vec<entities::event::Model>, DbErr> {
     use webhook_endpoint::Column as C;
     match status {
         WebhookDeliveryStatus::Delivered => {
@@ -150,12 +155,10 @@ async fn endpoint_health<C: ConnectionTrait>(
                 .filter(C::Id.eq(endpoint))
                 .exec(txn)
                 .await?;
+            let reason = format!("{} deliveries in a row failed for good", cfg.disable_after);
             let disabled = webhook_endpoint::Entity::update_many()
                 .col_expr(C::Enabled, Expr::value(false))
-                .col_expr(
-                    C::DisabledReason,
-                    Expr::value(format!("{} deliveries in a row failed after every retry", cfg.disable_after)),
-                )
+                .col_expr(C::DisabledReason, Expr::value(reason.clone()))
                 .col_expr(C::UpdatedAt, Expr::value(entities::now()))
                 .filter(C::Id.eq(endpoint))
                 .filter(C::Enabled.eq(true))
@@ -164,9 +167,22 @@ async fn endpoint_health<C: ConnectionTrait>(
                 .await?;
             if disabled.rows_affected > 0 {
                 tracing::warn!(%endpoint, "webhook endpoint disabled: it keeps failing");
+                let payload = serde_json::json!({
+                    "endpointId": schema::id::encode(schema::id::Kind::WebhookEndpoint, endpoint).0,
+                    "reason": reason,
+                });
+                let event = schema::events::outbox::append(
+                    txn,
+                    workspace,
+                    schema::events::types::EventType::WebhookEndpointDisabled,
+                    schema::events::outbox::Subject::default(),
+                    payload,
+                )
+                .await?;
+                return Ok(vec![event]);
             }
         }
         WebhookDeliveryStatus::Pending | WebhookDeliveryStatus::Sending => {}
     }
-    Ok(())
+    Ok(vec![])
 }

@@ -49,7 +49,7 @@ async fn run(
     // A claim's lease: longer than any attempt takes.
     let lease = cfg.timeout * 2 + Duration::from_secs(5);
     loop {
-        let busy = match round(&db, &cfg, &sender, &mut enqueuer, lease).await {
+        let busy = match round(&db, &bus, &cfg, &sender, &mut enqueuer, lease).await {
             Ok(busy) => {
                 if failing {
                     tracing::info!("webhook delivery resumed");
@@ -90,6 +90,7 @@ async fn run(
 /// Enqueues what the outbox holds, then sends one batch of due deliveries. `Ok(true)`: there may be more to do.
 async fn round(
     db: &DatabaseConnection,
+    bus: &EventBus,
     cfg: &Config,
     sender: &Arc<send::Sender>,
     enqueuer: &mut enqueue::Enqueuer,
@@ -112,7 +113,7 @@ async fn round(
                     // Deleted since the claim: its deliveries went with it.
                     None => return Ok(()),
                 };
-                claim::record(db, cfg, d, started, outcome).await.map(|_| ())
+                claim::record(db, bus, cfg, d, started, outcome).await.map(|_| ())
             }
         })
         .buffer_unordered(cfg.concurrency as usize)

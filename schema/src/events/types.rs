@@ -22,10 +22,12 @@ pub enum EventType {
     BotCreated,
     BotUpdated,
     BotDeleted,
+    /// An outbound webhook endpoint kept failing and was disabled (payload: `endpointId`, `reason`).
+    WebhookEndpointDisabled,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 16] = [
+    pub const ALL: [EventType; 17] = [
         Self::MessageCreated,
         Self::MessageUpdated,
         Self::ConversationCreated,
@@ -42,6 +44,7 @@ impl EventType {
         Self::BotCreated,
         Self::BotUpdated,
         Self::BotDeleted,
+        Self::WebhookEndpointDisabled,
     ];
 
     /// The stored name.
@@ -63,6 +66,7 @@ impl EventType {
             Self::BotCreated => "bot.created",
             Self::BotUpdated => "bot.updated",
             Self::BotDeleted => "bot.deleted",
+            Self::WebhookEndpointDisabled => "webhook_endpoint.disabled",
         }
     }
 

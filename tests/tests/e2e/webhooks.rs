@@ -351,3 +351,33 @@ async fn two_instances_share_the_work_and_send_each_delivery_once() {
     }
     assert_eq!(seen, sent, "every message once, in order per conversation");
 }
+
+#[tokio::test]
+async fn an_endpoint_that_keeps_failing_is_disabled_and_an_event_says_so() {
+    let flags = ["--webhook-retry-base", "50ms", "--webhook-max-attempts", "2", "--webhook-disable-after", "2"];
+    let app = TestApp::spawn_with(&flags).await;
+    let rx = Receiver::start().await;
+    rx.answer(&[(500, None, ""); 8]);
+    let (ep, _) = endpoint(&app, &rx.url, json!(["MESSAGE_CREATED"])).await;
+    let conv = &conversations(&app, 1).await[0];
+    send(&app, conv, "first").await;
+    send(&app, conv, "second").await;
+    // Two deliveries, each given up after two attempts: the endpoint is disabled.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let endpoint = loop {
+        let d = app
+            .query("{ webhookEndpoints(first: 10) { nodes { id enabled failureCount disabledReason } } }", json!({}))
+            .await;
+        let e = d["webhookEndpoints"]["nodes"].as_array().expect("nodes").iter().find(|e| e["id"] == ep).cloned();
+        if let Some(e) = e.filter(|e| e["enabled"] == false) {
+            break e;
+        }
+        assert!(Instant::now() < deadline, "the endpoint was never disabled");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(endpoint["failureCount"], 2);
+    assert!(endpoint["disabledReason"].as_str().is_some_and(|r| r.contains("failed")), "{endpoint}");
+    assert_eq!(rx.wait_for(4).await.len(), 4, "two attempts per delivery");
+    let events = app.sql_strings("SELECT type AS v FROM event WHERE type = 'webhook_endpoint.disabled'").await;
+    assert_eq!(events.len(), 1, "one webhook_endpoint.disabled event in the outbox");
+}
