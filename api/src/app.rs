@@ -52,6 +52,7 @@ pub async fn serve(database_url: Option<&str>, auth_opts: &AuthOpts, opts: Serve
     } else {
         IntrospectionSetting::Public
     });
+    let webhook_settings = schema::webhooks::Settings { allow_private: !production, ..Default::default() };
     let setup = || schema::auth::Setup {
         introspection: match introspection {
             IntrospectionSetting::Public => Introspection::Public,
@@ -60,6 +61,7 @@ pub async fn serve(database_url: Option<&str>, auth_opts: &AuthOpts, opts: Serve
         introspection_off: introspection == IntrospectionSetting::Off,
         signer: signer.clone(),
         limiter: rates.as_ref().map(|r| r.limiter.clone()),
+        webhooks: webhook_settings.clone(),
     };
     let origins = http::cors::Origins::parse(&opts.cors_origins).map_err(|e| anyhow::anyhow!("--cors-origins: {e}"))?;
     let dev_admin = match (&signer, production) {
@@ -87,6 +89,19 @@ pub async fn serve(database_url: Option<&str>, auth_opts: &AuthOpts, opts: Serve
         // Every instance hears every instance's events (PostgreSQL LISTEN/NOTIFY).
         tokio::spawn(schema::events::listener::run(url.clone(), conn.clone(), bus.clone()));
     }
+    crate::webhooks::spawn(
+        conn.clone(),
+        bus.clone(),
+        webhook_settings.wake.clone(),
+        crate::webhooks::Config {
+            retry_base: opts.webhook_retry_base,
+            max_attempts: opts.webhook_max_attempts,
+            timeout: opts.webhook_timeout,
+            concurrency: opts.webhook_concurrency,
+            disable_after: opts.webhook_disable_after,
+            allow_private: !production,
+        },
+    )?;
     let introspection_limits = schema::Limits { depth: limits.depth.max(INTROSPECTION_DEPTH), ..limits };
     let state = Arc::new(AppState {
         schema: schema::build(conn.clone(), bus.clone(), limits, spec.clone(), setup()),

@@ -303,6 +303,25 @@ pub struct Serve {
     /// How often each server writes the `lastUsedAt` of the API keys it saw (no write per request).
     #[arg(long, env = "PARLOR_KEY_USE_INTERVAL", default_value = "60s", value_parser = parse_duration)]
     pub key_use_interval: Duration,
+    /// Outbound webhooks: the first retry's delay; each next one is 4 times longer (at most 10 h), with ±20%
+    /// jitter. With the defaults (10 s, 9 attempts) a failing delivery is retried for about a day.
+    #[arg(long, env = "PARLOR_WEBHOOK_RETRY_BASE", default_value = "10s", value_parser = parse_duration)]
+    pub webhook_retry_base: Duration,
+    /// Outbound webhooks: attempts per delivery (the first one included) before it is given up.
+    #[arg(long, env = "PARLOR_WEBHOOK_MAX_ATTEMPTS", default_value_t = 9,
+        value_parser = clap::value_parser!(u32).range(1..=50))]
+    pub webhook_max_attempts: u32,
+    /// Outbound webhooks: longest an endpoint may take to answer (connection included).
+    #[arg(long, env = "PARLOR_WEBHOOK_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
+    pub webhook_timeout: Duration,
+    /// Outbound webhooks: requests this instance has in flight at most.
+    #[arg(long, env = "PARLOR_WEBHOOK_CONCURRENCY", default_value_t = 32,
+        value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub webhook_concurrency: u32,
+    /// Outbound webhooks: an endpoint is disabled after this many deliveries in a row failed for good.
+    #[arg(long, env = "PARLOR_WEBHOOK_DISABLE_AFTER", default_value_t = 10,
+        value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub webhook_disable_after: u32,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]

@@ -13,6 +13,7 @@ mod seed;
 mod server;
 mod state;
 mod telemetry;
+mod webhooks;
 
 use clap::Parser;
 use config::{Cli, Command};

@@ -70,3 +70,8 @@ string_enum!(
         Resolved = "resolved", Closed = "closed",
     }
 );
+string_enum!(
+    /// Where an outbound webhook delivery stands: waiting for its (next) attempt, being sent by a worker, done,
+    /// or given up (a 4xx other than 429, or its retries exhausted).
+    WebhookDeliveryStatus { Pending = "pending", Sending = "sending", Delivered = "delivered", Failed = "failed" }
+);

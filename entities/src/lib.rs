@@ -16,6 +16,9 @@ pub mod label;
 pub mod message;
 pub mod ticket;
 pub mod ticket_label;
+pub mod webhook_attempt;
+pub mod webhook_delivery;
+pub mod webhook_endpoint;
 pub mod workspace;
 
 /// Now, truncated to microseconds: PostgreSQL keeps microseconds, so a value read back equals the one written,

@@ -7,6 +7,7 @@ mod m20261122_000002_search;
 mod m20261123_000003_lifecycle;
 mod m20261202_000004_auth;
 mod m20261202_000005_analytics;
+mod m20261202_000006_webhooks;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000003_lifecycle::Migration),
             Box::new(m20261202_000004_auth::Migration),
             Box::new(m20261202_000005_analytics::Migration),
+            Box::new(m20261202_000006_webhooks::Migration),
         ]
     }
 }

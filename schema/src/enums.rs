@@ -197,3 +197,8 @@ impl OrderDirection {
         self == OrderDirection::Desc
     }
 }
+gql_enum!(
+    /// Where an outbound webhook delivery stands: `PENDING` (waiting for its next attempt), `SENDING` (a worker is
+    /// sending it), `DELIVERED` (a 2xx answer), `FAILED` (a 4xx other than 429, or every retry failed).
+    WebhookDeliveryStatus { Pending, Sending, Delivered, Failed }
+);

@@ -18,10 +18,12 @@ pub enum Kind {
     Ticket,
     Label,
     ApiKey,
+    WebhookEndpoint,
+    WebhookDelivery,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 9] = [
+    pub const ALL: [Kind; 11] = [
         Kind::Workspace,
         Kind::Agent,
         Kind::Bot,
@@ -31,6 +33,8 @@ impl Kind {
         Kind::Ticket,
         Kind::Label,
         Kind::ApiKey,
+        Kind::WebhookEndpoint,
+        Kind::WebhookDelivery,
     ];
 
     pub fn name(self) -> &'static str {
@@ -44,6 +48,8 @@ impl Kind {
             Kind::Ticket => "Ticket",
             Kind::Label => "Label",
             Kind::ApiKey => "ApiKey",
+            Kind::WebhookEndpoint => "WebhookEndpoint",
+            Kind::WebhookDelivery => "WebhookDelivery",
         }
     }
 }

@@ -30,6 +30,7 @@ pub mod sdl_diff;
 pub mod stats;
 pub mod tasks;
 pub mod tickets;
+pub mod webhooks;
 pub mod workspaces;
 pub mod write;
 
@@ -57,6 +58,7 @@ pub struct Query(
     tickets::TicketQuery,
     labels::LabelQuery,
     api_keys::ApiKeyQuery,
+    webhooks::WebhookQuery,
     auth::graphql::ViewerQuery,
     analytics::AnalyticsQuery,
 );
@@ -74,6 +76,7 @@ pub struct Mutation(
     labels::LabelMutation,
     tickets::TicketMutation,
     api_keys::ApiKeyMutation,
+    webhooks::WebhookMutation,
     auth::graphql::ContactTokenMutation,
 );
 
@@ -105,6 +108,7 @@ pub fn build(
     let mut builder = builder()
         .data(db)
         .data(bus)
+        .data(auth.webhooks.clone())
         .limit_depth(limits.depth)
         .extension(limits::ErrorCodes)
         .extension(document::DocumentGuard::new(limits, spec.clone()))

@@ -87,6 +87,8 @@ tenanted!(
     bot,
     label,
     api_key,
+    webhook_endpoint,
+    webhook_delivery,
     contact => |reach| match reach {
         Reach::Contact(id) => Condition::all().add(contact::Column::Id.eq(id)),
         Reach::Workspace | Reach::Bot(_) => Condition::all(),

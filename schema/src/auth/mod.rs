@@ -32,6 +32,8 @@ pub struct Setup {
     pub signer: Option<std::sync::Arc<token::TokenSigner>>,
     /// Charges each operation's cost to its principal's budget (none: no rate limits).
     pub limiter: Option<std::sync::Arc<dyn crate::rate::Limiter>>,
+    /// What webhook management needs to know of the worker (SSRF policy, its wake-up).
+    pub webhooks: crate::webhooks::Settings,
 }
 
 /// The credential behind a request.

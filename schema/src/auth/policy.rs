@@ -66,6 +66,8 @@ pub const RULES: &[Rule] = &[
     q("ticketMetrics", Some(AnalyticsRead)),
     q("liveQueue", Some(AnalyticsRead)),
     Rule { op: Op::Query, field: "apiKeys", scope: Some(ApiKeysAdmin), roles: ADMINS },
+    Rule { op: Op::Query, field: "webhookEndpoints", scope: Some(WebhooksAdmin), roles: ADMINS },
+    Rule { op: Op::Query, field: "webhookDeliveries", scope: Some(WebhooksAdmin), roles: ADMINS },
     m("createBot", BotsAdmin, ADMINS),
     m("updateBot", BotsAdmin, ADMINS),
     m("pauseBot", BotsAdmin, ADMINS),
@@ -97,6 +99,12 @@ pub const RULES: &[Rule] = &[
     m("createApiKey", ApiKeysAdmin, ADMINS),
     m("rotateApiKey", ApiKeysAdmin, ADMINS),
     m("revokeApiKey", ApiKeysAdmin, ADMINS),
+    m("createWebhookEndpoint", WebhooksAdmin, ADMINS),
+    m("updateWebhookEndpoint", WebhooksAdmin, ADMINS),
+    m("deleteWebhookEndpoint", WebhooksAdmin, ADMINS),
+    m("rotateWebhookSecret", WebhooksAdmin, ADMINS),
+    m("redeliverWebhook", WebhooksAdmin, ADMINS),
+    m("sendTestWebhook", WebhooksAdmin, ADMINS),
     s("messageAdded", MessagesRead),
     s("conversationUpdated", ConversationsRead),
     s("typing", ConversationsRead),
@@ -117,6 +125,8 @@ pub const TYPES: &[(&str, Scope)] = &[
     ("Label", LabelsRead),
     ("Event", EventsRead),
     ("ApiKey", ApiKeysAdmin),
+    ("WebhookEndpoint", WebhooksAdmin),
+    ("WebhookDelivery", WebhooksAdmin),
 ];
 
 /// Fields these roles may not read at all.

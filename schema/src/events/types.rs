@@ -38,10 +38,12 @@ pub enum EventType {
     BotUpdated,
     /// `bot.deleted`: a bot was deleted.
     BotDeleted,
+    /// An outbound webhook endpoint kept failing and was disabled (payload: `endpointId`, `reason`).
+    WebhookEndpointDisabled,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 16] = [
+    pub const ALL: [EventType; 17] = [
         Self::MessageCreated,
         Self::MessageUpdated,
         Self::ConversationCreated,
@@ -58,6 +60,7 @@ impl EventType {
         Self::BotCreated,
         Self::BotUpdated,
         Self::BotDeleted,
+        Self::WebhookEndpointDisabled,
     ];
 
     /// The stored name.
@@ -79,6 +82,7 @@ impl EventType {
             Self::BotCreated => "bot.created",
             Self::BotUpdated => "bot.updated",
             Self::BotDeleted => "bot.deleted",
+            Self::WebhookEndpointDisabled => "webhook_endpoint.disabled",
         }
     }
 

@@ -12,6 +12,7 @@ use crate::labels::Label;
 use crate::lists::loaders;
 use crate::messages::Message;
 use crate::tickets::Ticket;
+use crate::webhooks::{WebhookDelivery, WebhookEndpoint};
 use crate::workspaces::{self, Workspace};
 use async_graphql::{Context, ID, Interface, Object};
 
@@ -28,6 +29,8 @@ pub enum Node {
     Ticket(Ticket),
     Label(Label),
     ApiKey(ApiKey),
+    WebhookEndpoint(WebhookEndpoint),
+    WebhookDelivery(WebhookDelivery),
 }
 
 pub const MAX_NODES: usize = 100;
@@ -53,6 +56,12 @@ pub(crate) async fn load(ctx: &Context<'_>, id: &ID) -> ApiResult<Option<Node>> 
         Kind::Ticket => l.ticket().load_one(uuid).await?.map(|m| Node::Ticket(Ticket(m))),
         Kind::Label => l.label().load_one(uuid).await?.map(|m| Node::Label(Label(m))),
         Kind::ApiKey => l.api_key().load_one(uuid).await?.map(|m| Node::ApiKey(ApiKey(m))),
+        Kind::WebhookEndpoint => {
+            l.webhook_endpoint().load_one(uuid).await?.map(|m| Node::WebhookEndpoint(WebhookEndpoint(m)))
+        }
+        Kind::WebhookDelivery => {
+            l.webhook_delivery().load_one(uuid).await?.map(|m| Node::WebhookDelivery(WebhookDelivery(m)))
+        }
     })
 }
 

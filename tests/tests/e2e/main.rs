@@ -31,5 +31,6 @@ mod statements;
 mod tenancy;
 mod tickets;
 mod validation;
+mod webhooks;
 mod widget;
 mod ws;
