@@ -200,5 +200,14 @@ impl OrderDirection {
 gql_enum!(
     /// Where an outbound webhook delivery stands: `PENDING` (waiting for its next attempt), `SENDING` (a worker is
     /// sending it), `DELIVERED` (a 2xx answer), `FAILED` (a 4xx other than 429, or every retry failed).
-    WebhookDeliveryStatus { Pending, Sending, Delivered, Failed }
+    WebhookDeliveryStatus {
+        /// Waiting for its next attempt (`nextAttemptAt`).
+        Pending,
+        /// A worker is sending it now.
+        Sending,
+        /// An attempt got a 2xx answer.
+        Delivered,
+        /// Refused (a 4xx other than 429) or every retry failed; `redeliverWebhook` sends it again.
+        Failed,
+    }
 );

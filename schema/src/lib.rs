@@ -142,6 +142,12 @@ pub(crate) fn builder() -> async_graphql::SchemaBuilder<Query, Mutation, Subscri
         .override_output_type_description::<Conn<labels::Label>>("A page of labels (a Relay connection).")
         .override_output_type_description::<Conn<messages::Message>>("A page of messages (a Relay connection).")
         .override_output_type_description::<Conn<tickets::Ticket>>("A page of tickets (a Relay connection).")
+        .override_output_type_description::<Conn<webhooks::WebhookEndpoint>>(
+            "A page of webhook endpoints (a Relay connection).",
+        )
+        .override_output_type_description::<Conn<webhooks::WebhookDelivery>>(
+            "A page of webhook deliveries (a Relay connection).",
+        )
 }
 
 /// The SDL, as `parlor schema` prints it and `schema.graphql` holds it: `@specifiedBy` on custom scalars, and the

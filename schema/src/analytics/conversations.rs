@@ -24,7 +24,9 @@ use std::collections::BTreeMap;
 /// A time range: `from` inclusive, `to` exclusive.
 #[derive(InputObject, Clone, Copy, Debug)]
 pub struct MetricsRange {
+    /// The first instant counted (inclusive).
     pub from: DateTime<Utc>,
+    /// The end of the range (exclusive).
     pub to: DateTime<Utc>,
 }
 

@@ -23,10 +23,16 @@ impl AnalyticsQuery {
     async fn conversation_metrics(
         &self,
         ctx: &Context<'_>,
-        filter: Option<ConversationFilter>,
-        range: MetricsRange,
-        timezone: Option<String>,
-        group_by: Option<Vec<MetricsGroupBy>>,
+        #[graphql(desc = "Which conversations to count (as `conversations(filter:)`).")] filter: Option<
+            ConversationFilter,
+        >,
+        #[graphql(desc = "Conversations started in `[from, to)` are counted.")] range: MetricsRange,
+        #[graphql(desc = "An IANA time zone for `DAY`, `WEEK` and `MONTH` buckets; default `UTC`.")] timezone: Option<
+            String,
+        >,
+        #[graphql(desc = "Dimensions to group by, at most one calendar bucket; none: one group.")] group_by: Option<
+            Vec<MetricsGroupBy>,
+        >,
     ) -> ApiResult<Vec<ConversationMetricsGroup>> {
         let (db, viewer) = (ctx.db()?, ctx.viewer()?);
         let look = ctx.look_ahead();
@@ -46,8 +52,8 @@ impl AnalyticsQuery {
     async fn ticket_metrics(
         &self,
         ctx: &Context<'_>,
-        filter: Option<TicketFilter>,
-        range: MetricsRange,
+        #[graphql(desc = "Which tickets to count (as `tickets(filter:)`).")] filter: Option<TicketFilter>,
+        #[graphql(desc = "Tickets created (or resolved) in `[from, to)` are counted.")] range: MetricsRange,
     ) -> ApiResult<Vec<TicketMetricsGroup>> {
         let (db, viewer) = (ctx.db()?, ctx.viewer()?);
         super::tickets::compute(db, viewer, condition(ctx, filter.as_ref())?, range).await

@@ -28,14 +28,18 @@ pub struct QueueCounts {
 /// Queue counts of one bot (`botId` null: conversations without a bot) or one agent.
 #[derive(SimpleObject, Clone, Debug)]
 pub struct QueueShare {
+    /// The bot (its global id); null in `byAgent`, and for conversations without a bot in `byBot`.
     pub bot_id: Option<ID>,
+    /// The agent (its global id); null in `byBot`.
     pub agent_id: Option<ID>,
+    /// Its conversations' queue counts.
     pub counts: QueueCounts,
 }
 
 /// The live queue of the workspace, now.
 #[derive(SimpleObject, Clone, Debug)]
 pub struct LiveQueue {
+    /// The whole workspace.
     pub total: QueueCounts,
     /// Per bot, including `botId: null` for conversations without one.
     pub by_bot: Vec<QueueShare>,

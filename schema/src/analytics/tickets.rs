@@ -18,6 +18,7 @@ use std::collections::BTreeMap;
 /// The ticket metrics of one priority (every priority is listed, zeros included).
 #[derive(SimpleObject, Clone, Debug)]
 pub struct TicketMetricsGroup {
+    /// The priority of the tickets counted.
     pub priority: Priority,
     /// Tickets created in the range.
     pub created: i64,

@@ -8,61 +8,80 @@ use crate::events::types::EventType;
 use crate::id::{self, Kind};
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 
+/// A new webhook endpoint.
 #[derive(InputObject)]
 pub struct CreateWebhookEndpointInput {
     /// Where to POST: `https://…` (or `http://`). Production refuses loopback, private and link-local addresses.
     pub url: String,
     /// Event types to send; absent or empty: every type (including types added later).
     pub events: Option<Vec<EventType>>,
+    /// A note for people: what the endpoint is for.
     pub description: Option<String>,
 }
 
+/// Changes to an endpoint: absent fields stay as they are.
 #[derive(InputObject)]
 pub struct UpdateWebhookEndpointInput {
+    /// The endpoint (its global id).
     pub id: ID,
+    /// A new URL (checked as at creation).
     pub url: Option<String>,
     /// Replaces the list; empty: every type.
     pub events: Option<Vec<EventType>>,
+    /// A new note.
     pub description: Option<String>,
     /// `true` resumes a disabled endpoint (its failure count starts again from 0).
     pub enabled: Option<bool>,
 }
 
+/// Names one webhook endpoint.
 #[derive(InputObject)]
 pub struct WebhookEndpointIdInput {
+    /// The endpoint (its global id).
     pub id: ID,
 }
 
+/// Names the delivery to send again.
 #[derive(InputObject)]
 pub struct RedeliverWebhookInput {
+    /// The delivery (its global id).
     pub delivery_id: ID,
 }
 
+/// Names the endpoint that gets a test delivery.
 #[derive(InputObject)]
 pub struct SendTestWebhookInput {
+    /// The endpoint (its global id).
     pub endpoint_id: ID,
 }
 
 /// An endpoint and its signing secret, shown only here: store it now.
 #[derive(SimpleObject)]
 pub struct WebhookEndpointSecretPayload {
+    /// The endpoint.
     pub webhook_endpoint: WebhookEndpoint,
     /// `whsec_…`: the HMAC-SHA256 key is the base64 after `whsec_` (see README, "Webhooks").
     pub secret: String,
 }
 
+/// The endpoint as it is after the change.
 #[derive(SimpleObject)]
 pub struct WebhookEndpointPayload {
+    /// The endpoint.
     pub webhook_endpoint: WebhookEndpoint,
 }
 
+/// What `deleteWebhookEndpoint` removed.
 #[derive(SimpleObject)]
 pub struct DeleteWebhookEndpointPayload {
+    /// The deleted endpoint's id.
     pub deleted_id: ID,
 }
 
+/// The delivery queued or sent again.
 #[derive(SimpleObject)]
 pub struct WebhookDeliveryPayload {
+    /// The delivery.
     pub webhook_delivery: WebhookDelivery,
 }
 
@@ -79,7 +98,7 @@ impl WebhookMutation {
     async fn create_webhook_endpoint(
         &self,
         ctx: &Context<'_>,
-        input: CreateWebhookEndpointInput,
+        #[graphql(desc = "The URL, event types and note.")] input: CreateWebhookEndpointInput,
     ) -> ApiResult<WebhookEndpointSecretPayload> {
         let (db, viewer) = (ctx.db()?, ctx.viewer()?);
         let new =
@@ -88,10 +107,11 @@ impl WebhookMutation {
         Ok(WebhookEndpointSecretPayload { webhook_endpoint: endpoint.into(), secret })
     }
 
+    /// Changes an endpoint's URL, event types, note, or resumes it (`enabled: true`).
     async fn update_webhook_endpoint(
         &self,
         ctx: &Context<'_>,
-        input: UpdateWebhookEndpointInput,
+        #[graphql(desc = "The endpoint and what changes.")] input: UpdateWebhookEndpointInput,
     ) -> ApiResult<WebhookEndpointPayload> {
         let (db, viewer) = (ctx.db()?, ctx.viewer()?);
         let id = id::decode(Kind::WebhookEndpoint, &input.id, "id")?;
@@ -109,7 +129,7 @@ impl WebhookMutation {
     async fn delete_webhook_endpoint(
         &self,
         ctx: &Context<'_>,
-        input: WebhookEndpointIdInput,
+        #[graphql(desc = "The endpoint.")] input: WebhookEndpointIdInput,
     ) -> ApiResult<DeleteWebhookEndpointPayload> {
         let (db, viewer) = (ctx.db()?, ctx.viewer()?);
         let id = id::decode(Kind::WebhookEndpoint, &input.id, "id")?;
@@ -121,7 +141,7 @@ impl WebhookMutation {
     async fn rotate_webhook_secret(
         &self,
         ctx: &Context<'_>,
-        input: WebhookEndpointIdInput,
+        #[graphql(desc = "The endpoint.")] input: WebhookEndpointIdInput,
     ) -> ApiResult<WebhookEndpointSecretPayload> {
         let (db, viewer) = (ctx.db()?, ctx.viewer()?);
         let id = id::decode(Kind::WebhookEndpoint, &input.id, "id")?;
@@ -133,7 +153,7 @@ impl WebhookMutation {
     async fn redeliver_webhook(
         &self,
         ctx: &Context<'_>,
-        input: RedeliverWebhookInput,
+        #[graphql(desc = "The delivery.")] input: RedeliverWebhookInput,
     ) -> ApiResult<WebhookDeliveryPayload> {
         let (db, viewer) = (ctx.db()?, ctx.viewer()?);
         let id = id::decode(Kind::WebhookDelivery, &input.delivery_id, "deliveryId")?;
@@ -145,7 +165,7 @@ impl WebhookMutation {
     async fn send_test_webhook(
         &self,
         ctx: &Context<'_>,
-        input: SendTestWebhookInput,
+        #[graphql(desc = "The endpoint.")] input: SendTestWebhookInput,
     ) -> ApiResult<WebhookDeliveryPayload> {
         let (db, viewer) = (ctx.db()?, ctx.viewer()?);
         let id = id::decode(Kind::WebhookEndpoint, &input.endpoint_id, "endpointId")?;

@@ -27,10 +27,11 @@ impl WebhookQuery {
     async fn webhook_endpoints(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Items from the start of the list (or after `after`); at most 100, default 20.")]
         first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
+        #[graphql(desc = "A cursor: the items after this one.")] after: Option<String>,
+        #[graphql(desc = "Items from the end of the list (or before `before`); at most 100.")] last: Option<i32>,
+        #[graphql(desc = "A cursor: the items before this one.")] before: Option<String>,
     ) -> ApiResult<Conn<WebhookEndpoint>> {
         use webhook_endpoint::Column as C;
         let sort: Sort<webhook_endpoint::Entity> = Sort {
@@ -49,12 +50,13 @@ impl WebhookQuery {
     async fn webhook_deliveries(
         &self,
         ctx: &Context<'_>,
-        endpoint_id: ID,
+        #[graphql(desc = "The endpoint (its global id).")] endpoint_id: ID,
+        #[graphql(desc = "Items from the start of the list (or after `after`); at most 100, default 20.")]
         first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-        filter: Option<WebhookDeliveryFilter>,
+        #[graphql(desc = "A cursor: the items after this one.")] after: Option<String>,
+        #[graphql(desc = "Items from the end of the list (or before `before`); at most 100.")] last: Option<i32>,
+        #[graphql(desc = "A cursor: the items before this one.")] before: Option<String>,
+        #[graphql(desc = "Which deliveries to include.")] filter: Option<WebhookDeliveryFilter>,
     ) -> ApiResult<Conn<WebhookDelivery>> {
         use webhook_delivery::Column as C;
         let endpoint = id::decode(Kind::WebhookEndpoint, &endpoint_id, "endpointId")?;

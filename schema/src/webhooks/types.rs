@@ -18,11 +18,14 @@ impl From<webhook_endpoint::Model> for WebhookEndpoint {
     }
 }
 
+/// A URL that receives the workspace's events as signed HTTP POSTs (README, "Webhooks"). Admins only.
 #[Object]
 impl WebhookEndpoint {
+    /// Global id (opaque; `node(id:)` resolves it).
     pub async fn id(&self) -> ID {
         id::encode(Kind::WebhookEndpoint, self.0.id)
     }
+    /// Where deliveries are POSTed (`http` or `https`).
     async fn url(&self) -> &str {
         &self.0.url
     }
@@ -30,6 +33,7 @@ impl WebhookEndpoint {
     async fn events(&self) -> Vec<EventType> {
         self.0.events.as_array().into_iter().flatten().filter_map(|v| v.as_str().and_then(EventType::parse)).collect()
     }
+    /// A note for people: what the endpoint is for.
     async fn description(&self) -> Option<&str> {
         self.0.description.as_deref()
     }
@@ -42,12 +46,15 @@ impl WebhookEndpoint {
     async fn failure_count(&self) -> i32 {
         self.0.failure_count
     }
+    /// Why it was disabled; null while enabled.
     async fn disabled_reason(&self) -> Option<&str> {
         self.0.disabled_reason.as_deref()
     }
+    /// When it was created.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
+    /// When it was last changed (by an admin, or disabled by failures).
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
     }
@@ -61,6 +68,8 @@ impl From<webhook_delivery::Model> for WebhookDelivery {
     }
 }
 
+/// One event sent (or to be sent) to one endpoint, with its attempts so far: retried with back-off until a 2xx
+/// answer, a refusal, or the last attempt.
 #[Object]
 impl WebhookDelivery {
     /// Also the `webhook-id` header of every attempt (`msg_` and the uuid): stable across retries.
@@ -71,6 +80,7 @@ impl WebhookDelivery {
     async fn webhook_id(&self) -> String {
         format!("msg_{}", self.0.id.simple())
     }
+    /// The endpoint it goes to.
     async fn endpoint(&self, ctx: &Context<'_>) -> Option<WebhookEndpoint> {
         let found: ApiResult<Option<WebhookEndpoint>> =
             async { Ok(loaders(ctx)?.webhook_endpoint().load_one(self.0.endpoint_id).await?.map(WebhookEndpoint)) }
@@ -89,6 +99,7 @@ impl WebhookDelivery {
     async fn payload(&self) -> Json<serde_json::Value> {
         Json(serde_json::from_str(&self.0.body).unwrap_or(serde_json::Value::Null))
     }
+    /// Where it stands.
     async fn status(&self) -> crate::enums::WebhookDeliveryStatus {
         self.0.status.into()
     }
@@ -104,6 +115,7 @@ impl WebhookDelivery {
     async fn last_response_code(&self) -> Option<i32> {
         self.0.last_response_code
     }
+    /// How long the last attempt took, in milliseconds.
     async fn last_duration_ms(&self) -> Option<i32> {
         self.0.last_duration_ms
     }
@@ -115,9 +127,11 @@ impl WebhookDelivery {
     async fn last_response(&self) -> Option<&str> {
         self.0.last_response.as_deref()
     }
+    /// When it was queued.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
+    /// When an attempt got a 2xx answer; null until then.
     async fn delivered_at(&self) -> Option<DateTime<Utc>> {
         self.0.delivered_at
     }
