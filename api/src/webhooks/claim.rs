@@ -49,18 +49,24 @@ pub async fn claim(
     webhook_delivery::Entity::find().from_raw_sql(stmt).all(db).await
 }
 
-/// The earliest time a pending delivery is due (to sleep until then).
+/// The earliest time a pending delivery that [`claim`] could take becomes due (to sleep until then). Deliveries
+/// that wait for their endpoint to be enabled again, or behind an earlier event of their conversation, do not
+/// count: they may have been due for hours, and counting them would wake the worker without rest.
 pub async fn next_due(db: &DatabaseConnection) -> Result<Option<chrono::DateTime<chrono::Utc>>, DbErr> {
-    use sea_orm::{QueryOrder, QuerySelect};
-    let next: Option<chrono::DateTime<chrono::Utc>> = webhook_delivery::Entity::find()
-        .select_only()
-        .column(webhook_delivery::Column::NextAttemptAt)
-        .filter(webhook_delivery::Column::Status.eq(WebhookDeliveryStatus::Pending))
-        .order_by_asc(webhook_delivery::Column::NextAttemptAt)
-        .into_tuple()
-        .one(db)
-        .await?;
-    Ok(next)
+    use sea_orm::FromQueryResult;
+    #[derive(FromQueryResult)]
+    struct Due {
+        next_attempt_at: chrono::DateTime<chrono::Utc>,
+    }
+    let backend = db.get_database_backend();
+    let sql = "SELECT d.next_attempt_at FROM webhook_delivery d JOIN webhook_endpoint e ON e.id = d.endpoint_id \
+         WHERE d.status = 'pending' AND (e.enabled OR d.event_id IS NULL) \
+           AND NOT EXISTS (SELECT 1 FROM webhook_delivery o \
+               WHERE o.endpoint_id = d.endpoint_id AND o.conversation_id = d.conversation_id \
+                 AND o.event_id < d.event_id AND o.status IN ('pending', 'sending')) \
+         ORDER BY d.next_attempt_at LIMIT 1";
+    let next = Due::find_by_statement(Statement::from_string(backend, sql)).one(db).await?;
+    Ok(next.map(|d| d.next_attempt_at))
 }
 
 /// Records an attempt of `d` and decides what comes next: delivered, another attempt (when), or given up. An

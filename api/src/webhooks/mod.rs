@@ -17,6 +17,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 const TICK: Duration = Duration::from_millis(500);
+/// The shortest sleep between rounds that found nothing to send (new events and `redeliverWebhook` wake it sooner).
+const MIN_REST: Duration = Duration::from_millis(20);
 
 /// The worker's settings (`--webhook-*`).
 #[derive(Debug, Clone)]
@@ -69,12 +71,10 @@ async fn run(
             continue;
         }
         let until_due = match claim::next_due(&db).await {
-            Ok(Some(at)) => (at - chrono::Utc::now()).to_std().unwrap_or(Duration::ZERO).min(TICK),
+            // Never less than a moment: a due delivery that another instance holds locked is not ours to spin on.
+            Ok(Some(at)) => (at - chrono::Utc::now()).to_std().unwrap_or(Duration::ZERO).clamp(MIN_REST, TICK),
             _ => TICK,
         };
-        if until_due.is_zero() {
-            continue;
-        }
         tokio::select! {
             () = tokio::time::sleep(until_due) => {}
             () = wake.notified() => {}
