@@ -1,5 +1,6 @@
 //! `parlor`: the Parlor server and its tools. `parlor` alone runs `parlor serve`.
 
+mod alloc;
 mod app;
 mod auth;
 mod config;
