@@ -37,6 +37,12 @@ async fn every_response_reports_the_budget() {
     // A mutation costs its selection plus 10 per root field.
     let m = app.post(Some("acme"), "mutation { createBot(input: {name: \"b\"}) { bot { id } } }", json!({})).await;
     assert_eq!(m.body["extensions"]["cost"]["requestedQueryCost"], 1 + 1 + 1 + 10, "{}", m.body);
+    // An aggregate costs its scan (1,000) besides its selection, through aliases and fragments too.
+    let metrics = "{ a: conversationMetrics(range: {from: \"2026-11-01T00:00:00Z\", to: \"2026-11-02T00:00:00Z\"}) \
+        { conversationsStarted } ...T } fragment T on Query { ticketMetrics(range: {from: \"2026-11-01T00:00:00Z\", \
+        to: \"2026-11-02T00:00:00Z\"}) { created } }";
+    let m = app.post(Some("acme"), metrics, json!({})).await;
+    assert_eq!(m.body["extensions"]["cost"]["requestedQueryCost"], 2 * (1000 + 1 + 1), "{}", m.body);
     // Refused requests carry the headers too: unauthenticated, malformed, not JSON.
     for r in [
         app.post_as(None, CHEAP, json!({})).await,
