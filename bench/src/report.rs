@@ -89,9 +89,6 @@ fn entry(r: &RunReport, json: &str) -> String {
                 }
             }
             Outcome::Fanout(f) => fanout = Some((sc, f)),
-            Outcome::NotAvailable { reason } => {
-                let _ = writeln!(out, "| {} | – | – | – | – | {reason} | – |", sc.title);
-            }
             Outcome::Failed { error } => {
                 let _ = writeln!(out, "| {} | – | – | – | – | failed: {} | – |", sc.title, cell(error, 160));
             }

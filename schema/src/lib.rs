@@ -109,6 +109,7 @@ pub fn build(
         .data(db)
         .data(bus)
         .data(auth.webhooks.clone())
+        .data(analytics::queue::Shared::default())
         .limit_depth(limits.depth)
         .extension(limits::ErrorCodes)
         .extension(document::DocumentGuard::new(limits, spec.clone()))

@@ -81,7 +81,6 @@ pub enum Outcome {
     Read(ReadResult),
     Send(SendResult),
     Fanout(FanoutResult),
-    NotAvailable { reason: String },
     Failed { error: String },
 }
 

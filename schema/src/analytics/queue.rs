@@ -1,7 +1,7 @@
 //! `liveQueue` and `liveQueueUpdated`: the conversations waiting for someone now, counted by the database in one
 //! `GROUP BY (bot, assignee)` statement over the open and pending conversations.
 
-use crate::auth::Viewer;
+use crate::auth::{Reach, Viewer};
 use crate::error::ApiResult;
 use crate::id::{self, Kind};
 use async_graphql::{ID, SimpleObject};
@@ -9,8 +9,38 @@ use entities::conversation::{Column as C, Entity};
 use entities::enums::ConversationStatus as S;
 use sea_orm::sea_query::{Alias, CaseStatement, Expr, Func};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, QueryFilter, QuerySelect, QueryTrait};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, PoisonError};
 use uuid::Uuid;
+
+/// The last live queue computed for each workspace and reach, with the outbox event it was computed after:
+/// `liveQueueUpdated` subscribers woken by the same event share one computation, so N dashboards cost one
+/// statement per change, not N. (In the schema's data; one per server.)
+#[derive(Default, Clone)]
+pub struct Shared(Arc<Mutex<HashMap<(Uuid, Reach), Slot>>>);
+
+type Slot = Arc<tokio::sync::Mutex<Option<(i64, LiveQueue)>>>;
+
+impl Shared {
+    /// The live queue as of event `event_id` or later: the one computed for a later event if there is one,
+    /// otherwise computed now. Events arrive in any order across subscribers; a queue counted after event 7 has
+    /// seen event 5's commit, so it answers for 5 too.
+    pub async fn after(&self, db: &DatabaseConnection, viewer: &Viewer, event_id: i64) -> ApiResult<LiveQueue> {
+        let slot = {
+            let mut map = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+            map.entry((viewer.workspace_id, viewer.reach())).or_default().clone()
+        };
+        let mut slot = slot.lock().await;
+        if let Some((seen, queue)) = slot.as_ref()
+            && *seen >= event_id
+        {
+            return Ok(queue.clone());
+        }
+        let queue = compute(db, viewer).await?;
+        *slot = Some((event_id, queue.clone()));
+        Ok(queue)
+    }
+}
 
 /// Queue counts. Snoozed and resolved conversations are not in the queue.
 #[derive(SimpleObject, Clone, Debug, Default, PartialEq)]

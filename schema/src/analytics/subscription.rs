@@ -1,5 +1,6 @@
 //! `liveQueueUpdated`: the live queue again after each change that can move it (a conversation created, assigned,
-//! handed off, its status changed, a message written). Computed once per delivered change per subscriber.
+//! handed off, its status changed, a message written). Computed once per change for all the subscribers of a
+//! workspace ([`queue::Shared`]).
 
 use super::queue::{self, LiveQueue};
 use crate::context::ContextExt;
@@ -21,20 +22,21 @@ impl AnalyticsSubscription {
         ctx: &Context<'_>,
     ) -> Result<impl Stream<Item = async_graphql::Result<LiveQueue>> + use<>, ApiError> {
         let (db, viewer) = (ctx.db()?.clone(), ctx.viewer()?.clone());
+        let shared = ctx.data_opt::<queue::Shared>().cloned().unwrap_or_default();
         let changes = live(ctx, |env| match env {
             Envelope::Stored { event, conversation: Some(_), .. }
                 if EventType::parse(&event.event_type)
                     .is_some_and(|t| t.is_conversation() || t == EventType::MessageCreated) =>
             {
-                Some(())
+                Some(event.id)
             }
             _ => None,
         })?;
         Ok(changes.then(move |change| {
-            let (db, viewer) = (db.clone(), viewer.clone());
+            let (db, viewer, shared) = (db.clone(), viewer.clone(), shared.clone());
             async move {
-                change?;
-                queue::compute(&db, &viewer).await.map_err(async_graphql::Error::from)
+                let event_id = change?;
+                shared.after(&db, &viewer, event_id).await.map_err(async_graphql::Error::from)
             }
         }))
     }
