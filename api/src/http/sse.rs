@@ -19,8 +19,8 @@ use super::metering::Meter;
 use super::negotiate::MediaType;
 use crate::state::AppState;
 use async_graphql::Response as GqlResponse;
+use axum::body::{Body, Bytes};
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use futures::stream::{self, BoxStream, Stream, StreamExt};
 use schema::admission::Admission;
@@ -34,7 +34,7 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio::time::{Instant, Interval, MissedTickBehavior};
 
-/// A comment line (`:`) is sent after this long without an event, so that proxies and load balancers (often
+/// A comment line (`:`) is sent after this long without anything else written, so that proxies and load balancers (often
 /// idle-timing out at 30–60 s) keep the connection open, and a dead peer is noticed by the failed write.
 pub const KEEP_ALIVE: Duration = Duration::from_secs(15);
 
@@ -105,9 +105,10 @@ pub(super) async fn respond(
         recheck,
         expires,
         shutdown: app.shutdown.subscribe(),
+        written: Instant::now(),
         _hold: hold.map(|h| Box::new(h) as Box<dyn std::any::Any + Send>),
     };
-    let mut resp = Sse::new(events(live)).keep_alive(KeepAlive::new().interval(KEEP_ALIVE)).into_response();
+    let mut resp = Body::from_stream(events(live)).into_response();
     let h = resp.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/event-stream; charset=utf-8"));
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
@@ -118,7 +119,7 @@ pub(super) async fn respond(
 /// One stream's state, owned by the response body: dropping the body (the client went away) drops the operation.
 struct Live {
     /// Events to send before polling anything else.
-    queue: VecDeque<Event>,
+    queue: VecDeque<Bytes>,
     /// `complete` is queued or sent: nothing more after the queue.
     done: bool,
     results: BoxStream<'static, GqlResponse>,
@@ -128,19 +129,25 @@ struct Live {
     recheck: Interval,
     expires: Option<Instant>,
     shutdown: watch::Receiver<bool>,
+    /// When the last event or comment was handed to the body (the keep-alive counts from there).
+    written: Instant,
     _hold: Option<Box<dyn std::any::Any + Send>>,
 }
 
-fn events(live: Live) -> impl Stream<Item = Result<Event, Infallible>> + Send + 'static {
+fn events(live: Live) -> impl Stream<Item = Result<Bytes, Infallible>> + Send + 'static {
     stream::unfold(live, |mut live| async move {
         loop {
             if let Some(event) = live.queue.pop_front() {
+                live.written = Instant::now();
                 return Some((Ok(event), live));
             }
             if live.done {
                 return None;
             }
             tokio::select! {
+                () = tokio::time::sleep_until(live.written + KEEP_ALIVE) => {
+                    live.queue.push_back(Bytes::from_static(b":\n\n"));
+                }
                 item = live.results.next() => match item {
                     Some(resp) => {
                         live.delivered += 1;
@@ -171,24 +178,30 @@ impl Live {
         self.check = None;
         if let Some(why) = unauthenticated {
             let body = serde_json::json!({ "errors": [{ "message": format!("Forbidden: {why}"), "extensions": { "code": Code::Unauthenticated.as_str() } }] });
-            self.queue.push_back(Event::default().event("next").data(body.to_string()));
+            self.queue.push_back(next_event(&body.to_string()));
         }
         self.queue.push_back(complete());
         self.done = true;
     }
 }
 
-fn next(resp: &GqlResponse) -> Event {
+/// A result: `event: next`, its JSON on one `data:` line (serde_json escapes every newline).
+fn next(resp: &GqlResponse) -> Bytes {
     match serde_json::to_string(resp) {
-        Ok(json) => Event::default().event("next").data(json),
+        Ok(json) => next_event(&json),
         Err(e) => {
             tracing::error!(error = %e, "could not serialize a result for an event stream");
             let body = serde_json::json!({ "errors": [{ "message": "internal error", "extensions": { "code": Code::Internal.as_str() } }] });
-            Event::default().event("next").data(body.to_string())
+            next_event(&body.to_string())
         }
     }
 }
 
-fn complete() -> Event {
-    Event::default().event("complete").data("")
+fn next_event(json: &str) -> Bytes {
+    Bytes::from(format!("event: next\ndata: {json}\n\n"))
+}
+
+/// The end of the stream, framed as the graphql-sse reference server does (`data:` present and empty).
+fn complete() -> Bytes {
+    Bytes::from_static(b"event: complete\ndata:\n\n")
 }

@@ -16,6 +16,8 @@ const GUARD: Duration = Duration::from_secs(20);
 struct Event {
     kind: String,
     data: String,
+    /// The event as sent.
+    raw: String,
 }
 
 /// An open event stream, parsed as it arrives (comment lines skipped).
@@ -45,7 +47,7 @@ impl Events {
                 if kind.is_empty() && data.is_empty() {
                     continue; // a keep-alive comment
                 }
-                return Some(Event { kind, data: data.join("\n") });
+                return Some(Event { kind, data: data.join("\n"), raw: block });
             }
             let chunk = tokio::time::timeout(GUARD, self.body.next()).await.expect("no event in time")?;
             self.buffer.push_str(std::str::from_utf8(&chunk.expect("body chunk")).expect("UTF-8"));
@@ -62,7 +64,8 @@ impl Events {
     async fn completes(&mut self) {
         let event = self.next().await.expect("a complete event");
         assert_eq!(event.kind, "complete", "{event:?}");
-        assert_eq!(event.data, "");
+        // Framed as the graphql-sse reference server does: the `data:` field present and empty.
+        assert_eq!(event.raw, "event: complete\ndata:\n\n");
         assert!(self.next().await.is_none(), "the stream ends after complete");
     }
 }
