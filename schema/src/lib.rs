@@ -1,6 +1,7 @@
 //! Parlor's GraphQL schema: one module per domain object, plus the shared machinery (pagination, filters, errors,
 //! loaders, the tenant scope). No HTTP here: the api crate serves [`ParlorSchema`].
 
+pub mod admission;
 pub mod agents;
 pub mod analytics;
 pub mod api_keys;
@@ -111,6 +112,8 @@ pub fn build(
         .data(auth.webhooks.clone())
         .data(analytics::queue::Shared::default())
         .limit_depth(limits.depth)
+        // First, so that it wraps every other check (see `admission`).
+        .extension(admission::AdmissionGuard)
         .extension(limits::ErrorCodes)
         .extension(document::DocumentGuard::new(limits, spec.clone()))
         // Before the permission check in the chain, so that it charges after it (see `rate::RateGuard`).

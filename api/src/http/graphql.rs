@@ -5,7 +5,7 @@
 //! body kept, so that load balancers and clients back off instead of reading a 200.
 
 use super::metering::Meter;
-use super::negotiate::{self, MediaType};
+use super::negotiate::{self, Answer, MediaType};
 use super::request::{self, Malformed};
 use crate::auth::{self, Refusal};
 use crate::graphiql;
@@ -82,13 +82,16 @@ async fn serve_get(
     {
         return graphiql::page("/graphql", &g.json()).into_response();
     }
-    let Some(media) = negotiate::response_type(&headers) else { return not_acceptable() };
+    let (media, answer) = match negotiate::answer_kind(&headers) {
+        Some(kind) => kind,
+        None => return not_acceptable(),
+    };
     if request::has_credential_param(&raw) {
         let msg = "credentials never go in URLs: send `Authorization: Bearer …` instead";
         return error_response(StatusCode::BAD_REQUEST, media, msg, Code::BadUserInput);
     }
     match request::from_query_string(&raw) {
-        Ok(req) => execute(app, meter, &headers, req, true, media).await,
+        Ok(req) => execute(app, meter, &headers, req, true, media, answer).await,
         Err(e) => malformed(e, media),
     }
 }
@@ -107,7 +110,10 @@ pub async fn post(
 }
 
 async fn serve_post(app: &AppState, meter: &Meter, headers: HeaderMap, body: axum::body::Body) -> Response {
-    let Some(media) = negotiate::response_type(&headers) else { return not_acceptable() };
+    let (media, answer) = match negotiate::answer_kind(&headers) {
+        Some(kind) => kind,
+        None => return not_acceptable(),
+    };
     if !negotiate::is_json_body(&headers) {
         let msg = "send the request as JSON with `Content-Type: application/json`";
         return error_response(StatusCode::UNSUPPORTED_MEDIA_TYPE, media, msg, Code::BadUserInput);
@@ -137,7 +143,7 @@ async fn serve_post(app: &AppState, meter: &Meter, headers: HeaderMap, body: axu
         }
     };
     match request::from_body(&body) {
-        Ok(req) => execute(app, meter, &headers, req, false, media).await,
+        Ok(req) => execute(app, meter, &headers, req, false, media, answer).await,
         Err(e) => malformed(e, media),
     }
 }
@@ -194,20 +200,31 @@ fn on_init(app: &Arc<AppState>, peer: Option<IpAddr>) -> super::ws::OnInit {
                 data.insert(k.clone());
                 key = Some((rates.limiter.clone(), k));
             }
-            let (auth, expires_at) = (app.auth.clone(), viewer.expires_at);
-            let check: super::ws::Check = Arc::new(move |delivered| {
-                let (auth, viewer, key) = (auth.clone(), viewer.clone(), key.clone());
-                Box::pin(async move {
-                    if let (Some((limiter, key)), true) = (key, delivered > 0) {
-                        limiter.charge_anyway(&key, delivered).await;
-                    }
-                    match auth.recheck(&viewer).await {
-                        Ok(()) | Err(Refusal::Unavailable) => Ok(()),
-                        Err(Refusal::Unauthenticated(why)) => Err(why),
-                    }
-                })
-            });
+            let expires_at = viewer.expires_at;
+            let check = session_check(&app, viewer, key);
             Ok(super::ws::Session { data, expires_at, check: Some(check), hold })
+        })
+    })
+}
+
+/// The periodic check of a live connection (WebSocket or event stream): charges the results delivered since the
+/// last run to the principal's budget (taken even past zero), and says whether the credential still holds.
+pub(super) fn session_check(
+    app: &AppState,
+    viewer: Viewer,
+    key: Option<(Arc<dyn schema::rate::Limiter>, schema::rate::RateKey)>,
+) -> super::ws::Check {
+    let auth = app.auth.clone();
+    Arc::new(move |delivered| {
+        let (auth, viewer, key) = (auth.clone(), viewer.clone(), key.clone());
+        Box::pin(async move {
+            if let (Some((limiter, key)), true) = (key, delivered > 0) {
+                limiter.charge_anyway(&key, delivered).await;
+            }
+            match auth.recheck(&viewer).await {
+                Ok(()) | Err(Refusal::Unavailable) => Ok(()),
+                Err(Refusal::Unauthenticated(why)) => Err(why),
+            }
         })
     })
 }
@@ -228,81 +245,33 @@ async fn execute(
     app: &AppState,
     meter: &Meter,
     headers: &HeaderMap,
-    mut req: Request,
+    req: Request,
     is_get: bool,
     media: MediaType,
+    answer: Answer,
 ) -> Response {
     let stats = Arc::new(RequestStats::default());
     let scope = stats.clone();
     let label = std::sync::Mutex::new(None);
     let mut resp = RequestStats::scope(scope, async {
-        let operation = req.operation_name.clone();
-        // Parsed here for the two HTTP-only questions below, and not kept: the schema's document guard parses
-        // and checks every document itself, on every transport (schema::document).
-        let doc = match async_graphql::parser::parse_query(&req.query) {
-            Ok(doc) => doc,
-            Err(e) => return refused(vec![e.into()], media, &stats),
+        let tasks = Arc::new(match answer {
+            Answer::Json => TaskQueue::default(),
+            // Nobody drives a stream's execution with `TaskQueue::run`: batches are spawned (as on WebSocket).
+            Answer::EventStream => TaskQueue::detached(),
+        });
+        let prepared = match prepare(app, meter, headers, req, is_get, media, &stats, &label, tasks.clone()).await {
+            Ok(p) => p,
+            Err(resp) => return resp,
         };
-        let doc = &doc;
-        if let Ok(mut l) = label.lock() {
-            let (name, label) = match selected_name(doc, operation.as_deref()) {
-                Some(name) => (name.unwrap_or("anonymous"), metrics::operation_label(name)),
-                None => ("unknown", "unknown".to_owned()),
-            };
-            tracing::Span::current().record("operation", name);
-            *l = Some(label);
+        if answer == Answer::EventStream {
+            return super::sse::respond(app, meter, prepared, media, &stats).await;
         }
-        if is_get && is_mutation(doc, operation.as_deref()) {
-            let mut resp =
-                error_response(StatusCode::METHOD_NOT_ALLOWED, media, "mutations must use POST", Code::BadUserInput);
-            resp.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
-            return resp;
+        let schema = if prepared.introspection_only { &app.introspection } else { &app.schema };
+        let resp = tasks.run(schema.execute(prepared.req)).await;
+        if let Some(refusal) = refused_before_execution(&resp, media, meter, &stats) {
+            return refusal;
         }
-        let introspection_only = is_introspection_only(doc, operation.as_deref());
-
-        let tasks = Arc::new(TaskQueue::default());
-        let credential = match auth::bearer(headers.get(header::AUTHORIZATION)) {
-            Ok(c) => c,
-            Err(refusal) => return refused_credential(refusal, media),
-        };
-        match credential {
-            Some(credential) => match app.auth.authenticate(credential).await {
-                Ok(viewer) => {
-                    tracing::Span::current().record("principal", viewer.label());
-                    let loaders = Loaders::new(app.db.clone(), viewer.clone(), tasks.clone());
-                    req = meter.attach(Some(&viewer), req);
-                    req = req.data::<Viewer>(viewer).data(loaders);
-                }
-                Err(refusal) => return refused_credential(refusal, media),
-            },
-            None if headers.contains_key("x-parlor-workspace") => {
-                let why = "X-Parlor-Workspace is no longer accepted: send `Authorization: Bearer <token or API key>`";
-                req = meter.attach(None, req).data(NoViewer(why.into()));
-            }
-            None => req = meter.attach(None, req),
-        }
-
-        let schema = if introspection_only { &app.introspection } else { &app.schema };
-        let resp = tasks.run(schema.execute(req)).await;
-        let refused_before_execution =
-            resp.data == Value::Null && !resp.errors.is_empty() && resp.errors.iter().all(|e| e.path.is_empty());
         let extensions = meter.cost().map(|c| serde_json::json!({ "cost": c }));
-        if refused_before_execution {
-            if is_rate_limited(&resp.errors) {
-                let body = GqlBody { data: None, errors: &resp.errors, extensions: extensions.as_ref() };
-                return json_response(StatusCode::TOO_MANY_REQUESTS, media, &body, &stats);
-            }
-            if let Some(code) = auth_refusal(&resp.errors) {
-                let body = GqlBody { data: None, errors: &resp.errors, extensions: None };
-                return match code {
-                    Code::Unauthenticated => {
-                        unauthenticated(json_response(StatusCode::UNAUTHORIZED, media, &body, &stats), None)
-                    }
-                    _ => json_response(media.forbidden_status(), media, &body, &stats),
-                };
-            }
-            return refused(resp.errors, media, &stats);
-        }
         let body = GqlBody { data: Some(&resp.data), errors: &resp.errors, extensions: extensions.as_ref() };
         if resp.errors.iter().any(is_unavailable) {
             return retry_later(json_response(StatusCode::SERVICE_UNAVAILABLE, media, &body, &stats));
@@ -314,6 +283,106 @@ async fn execute(
         resp.extensions_mut().insert(metrics::Operation(name));
     }
     resp
+}
+
+/// A request ready to run: authenticated, metered, with its viewer and loaders.
+pub(super) struct Prepared {
+    pub req: Request,
+    /// Run it on `AppState::introspection` (only `__schema`, `__type`, `__typename` at its root).
+    pub introspection_only: bool,
+    pub viewer: Option<Viewer>,
+}
+
+/// What every HTTP answer (JSON or event stream) goes through before execution: parsing for the HTTP-only
+/// questions (mutation over GET, introspection only, the operation's label), then the credential. `Err` is the
+/// response to send instead.
+#[expect(clippy::too_many_arguments, reason = "one call site per answer kind; a struct would only rename them")]
+async fn prepare(
+    app: &AppState,
+    meter: &Meter,
+    headers: &HeaderMap,
+    mut req: Request,
+    is_get: bool,
+    media: MediaType,
+    stats: &RequestStats,
+    label: &std::sync::Mutex<Option<String>>,
+    tasks: Arc<TaskQueue>,
+) -> Result<Prepared, Response> {
+    let operation = req.operation_name.clone();
+    // Parsed here for the two HTTP-only questions below, and not kept: the schema's document guard parses
+    // and checks every document itself, on every transport (schema::document).
+    let doc = match async_graphql::parser::parse_query(&req.query) {
+        Ok(doc) => doc,
+        Err(e) => return Err(refused(vec![e.into()], media, stats)),
+    };
+    let doc = &doc;
+    if let Ok(mut l) = label.lock() {
+        let (name, label) = match selected_name(doc, operation.as_deref()) {
+            Some(name) => (name.unwrap_or("anonymous"), metrics::operation_label(name)),
+            None => ("unknown", "unknown".to_owned()),
+        };
+        tracing::Span::current().record("operation", name);
+        *l = Some(label);
+    }
+    if is_get && is_mutation(doc, operation.as_deref()) {
+        let mut resp =
+            error_response(StatusCode::METHOD_NOT_ALLOWED, media, "mutations must use POST", Code::BadUserInput);
+        resp.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
+        return Err(resp);
+    }
+    let introspection_only = is_introspection_only(doc, operation.as_deref());
+
+    let credential = match auth::bearer(headers.get(header::AUTHORIZATION)) {
+        Ok(c) => c,
+        Err(refusal) => return Err(refused_credential(refusal, media)),
+    };
+    let mut viewer = None;
+    match credential {
+        Some(credential) => match app.auth.authenticate(credential).await {
+            Ok(v) => {
+                tracing::Span::current().record("principal", v.label());
+                let loaders = Loaders::new(app.db.clone(), v.clone(), tasks);
+                req = meter.attach(Some(&v), req);
+                req = req.data::<Viewer>(v.clone()).data(loaders);
+                viewer = Some(v);
+            }
+            Err(refusal) => return Err(refused_credential(refusal, media)),
+        },
+        None if headers.contains_key("x-parlor-workspace") => {
+            let why = "X-Parlor-Workspace is no longer accepted: send `Authorization: Bearer <token or API key>`";
+            req = meter.attach(None, req).data(NoViewer(why.into()));
+        }
+        None => req = meter.attach(None, req),
+    }
+    Ok(Prepared { req, introspection_only, viewer })
+}
+
+/// The answer to an operation refused before it ran (parse, validation, limits, permissions, rate), the same
+/// for every HTTP answer kind; `None` if it ran.
+pub(super) fn refused_before_execution(
+    resp: &async_graphql::Response,
+    media: MediaType,
+    meter: &Meter,
+    stats: &RequestStats,
+) -> Option<Response> {
+    if !super::ws::is_request_error(resp) {
+        return None;
+    }
+    if is_rate_limited(&resp.errors) {
+        let extensions = meter.cost().map(|c| serde_json::json!({ "cost": c }));
+        let body = GqlBody { data: None, errors: &resp.errors, extensions: extensions.as_ref() };
+        return Some(json_response(StatusCode::TOO_MANY_REQUESTS, media, &body, stats));
+    }
+    if let Some(code) = auth_refusal(&resp.errors) {
+        let body = GqlBody { data: None, errors: &resp.errors, extensions: None };
+        return Some(match code {
+            Code::Unauthenticated => {
+                unauthenticated(json_response(StatusCode::UNAUTHORIZED, media, &body, stats), None)
+            }
+            _ => json_response(media.forbidden_status(), media, &body, stats),
+        });
+    }
+    Some(refused(resp.errors.clone(), media, stats))
 }
 
 /// A refused credential: 401 with `WWW-Authenticate` (RFC 6750), or 503 when the database could not be asked.

@@ -35,6 +35,16 @@ impl Meter {
         req.data(key).data(self.metering.clone())
     }
 
+    /// Whose budget the request spends, once [`Meter::attach`]ed (`None` without rate limits).
+    pub fn key(&self) -> Option<RateKey> {
+        self.key.lock().ok().and_then(|k| k.clone())
+    }
+
+    /// The limiter and the rate limits (`None` when rate limiting is off).
+    pub fn rates(&self) -> Option<&Arc<Rates>> {
+        self.rates.as_ref()
+    }
+
     /// `extensions.cost` of the response body, once the operation has been charged.
     pub fn cost(&self) -> Option<serde_json::Value> {
         self.rates.as_ref()?;

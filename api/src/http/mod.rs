@@ -10,6 +10,7 @@ mod metering;
 mod negotiate;
 mod request;
 mod request_id;
+mod sse;
 mod ws;
 
 use crate::graphiql;

@@ -11,11 +11,23 @@
 //! | no acceptable media type                     | 406                                 | 406                |
 //! | no or refused credential (`UNAUTHENTICATED`) | 401, `WWW-Authenticate: Bearer`     | 401                |
 //! | refused by the permission table (`FORBIDDEN`) | 403, no `data` key                 | 200, no `data` key |
+//!
+//! `Accept: text/event-stream` asks for the answer as Server-Sent Events (`super::sse`). Anything refused before
+//! the stream starts is then answered as JSON with the statuses of the first column, unless the client also
+//! lists `application/json` (and not `graphql-response+json`).
 
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 
 pub const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 pub const JSON: &str = "application/json";
+pub const EVENT_STREAM: &str = "text/event-stream";
+
+/// How the answer goes back: one JSON body, or an event stream (see `super::sse`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    Json,
+    EventStream,
+}
 
 /// The response media type a client gets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,6 +95,18 @@ pub fn response_type(headers: &HeaderMap) -> Option<MediaType> {
     }
 }
 
+/// The answer kind and the media type of a JSON answer (the whole answer, or a refusal before the stream starts);
+/// `None` when the client accepts none of them (406).
+pub fn answer_kind(headers: &HeaderMap) -> Option<(MediaType, Answer)> {
+    let ranges = accepted(headers).unwrap_or_default();
+    if !ranges.iter().any(|r| r == EVENT_STREAM) {
+        return response_type(headers).map(|media| (media, Answer::Json));
+    }
+    let json_only = ranges.iter().any(|r| r == JSON) && !ranges.iter().any(|r| r == GRAPHQL_RESPONSE_JSON);
+    let media = if json_only { MediaType::Json } else { MediaType::GraphqlResponseJson };
+    Some((media, Answer::EventStream))
+}
+
 /// Whether a browser is asking for a page (GraphiQL) rather than for a GraphQL response.
 pub fn wants_html(headers: &HeaderMap) -> bool {
     accepted(headers).is_some_and(|r| r.iter().any(|r| r == "text/html"))
@@ -116,5 +140,9 @@ mod tests {
         );
         assert_eq!(response_type(&with_accept("text/html")), None);
         assert_eq!(response_type(&with_accept("application/json;q=0")), None);
+        let sse = Some((MediaType::GraphqlResponseJson, Answer::EventStream));
+        assert_eq!(answer_kind(&with_accept("text/event-stream")), sse);
+        assert_eq!(answer_kind(&with_accept("text/event-stream;q=0")), None);
+        assert_eq!(answer_kind(&with_accept("*/*")), Some((MediaType::Json, Answer::Json)));
     }
 }

@@ -486,7 +486,7 @@ fn complete(id: &str) -> Out<'_, ()> {
 
 /// Parse, validation, variable and limit errors: async-graphql answers them with a first (and only) response that
 /// has no data and errors without a path. Errors of a running operation always carry the field's path.
-fn is_request_error(response: &Response) -> bool {
+pub(super) fn is_request_error(response: &Response) -> bool {
     response.data == GqlValue::Null && !response.errors.is_empty() && response.errors.iter().all(|e| e.path.is_empty())
 }
 
@@ -507,7 +507,7 @@ impl Drop for Gauge {
 }
 
 /// Completes once the server shuts down (never, if the flag's sender is gone).
-async fn shutting_down(flag: &mut watch::Receiver<bool>) {
+pub(super) async fn shutting_down(flag: &mut watch::Receiver<bool>) {
     let flipped = flag.wait_for(|down| *down).await.is_ok();
     if !flipped {
         std::future::pending::<()>().await;
@@ -515,7 +515,7 @@ async fn shutting_down(flag: &mut watch::Receiver<bool>) {
 }
 
 /// Completes at `deadline` (never without one).
-async fn until(deadline: Option<Instant>) {
+pub(super) async fn until(deadline: Option<Instant>) {
     match deadline {
         Some(d) => tokio::time::sleep_until(d).await,
         None => std::future::pending().await,

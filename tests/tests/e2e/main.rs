@@ -27,6 +27,7 @@ mod outage;
 mod permissions;
 mod production;
 mod rate_limits;
+mod sse;
 mod statements;
 mod tenancy;
 mod tickets;

@@ -129,12 +129,12 @@ impl Ws {
 
 const SEND: &str = r#"mutation($input: SendMessageInput!) { sendMessage(input: $input) { message { id } } }"#;
 
-async fn a_conversation(app: &TestApp) -> Value {
+pub(crate) async fn a_conversation(app: &TestApp) -> Value {
     let d = app.query("{ conversations(first: 1, filter: {status: {eq: OPEN}}) { nodes { id } } }", json!({})).await;
     d["conversations"]["nodes"][0]["id"].clone()
 }
 
-async fn send(app: &TestApp, conv: &Value, text: &str) -> Value {
+pub(crate) async fn send(app: &TestApp, conv: &Value, text: &str) -> Value {
     let input = json!({ "conversationId": conv, "senderKind": "CONTACT", "content": text });
     app.query(SEND, json!({ "input": input })).await["sendMessage"]["message"]["id"].clone()
 }
