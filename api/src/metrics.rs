@@ -96,15 +96,16 @@ fn describe() {
 }
 
 /// The `operation` label of a request: its name while fewer than `MAX_OPERATION_NAMES` names have been seen,
-/// `anonymous` without one, `other` past the cap.
-pub fn operation_label(name: Option<&str>) -> String {
+/// `anonymous` without one, `other` past the cap. Only an authenticated request (`may_add`) adds a name: an
+/// anonymous client sending made-up names gets `other` for them, and cannot use up the labels.
+pub fn operation_label(name: Option<&str>, may_add: bool) -> String {
     static SEEN: OnceLock<Mutex<HashSet<String>>> = OnceLock::new();
     let Some(name) = name else { return "anonymous".to_owned() };
     let Ok(mut seen) = SEEN.get_or_init(Mutex::default).lock() else { return "other".to_owned() };
     if seen.contains(name) {
         return name.to_owned();
     }
-    if seen.len() >= m::MAX_OPERATION_NAMES {
+    if !may_add || seen.len() >= m::MAX_OPERATION_NAMES {
         return "other".to_owned();
     }
     seen.insert(name.to_owned());
@@ -135,4 +136,18 @@ pub fn record_request(resp: &axum::response::Response, elapsed: Duration) {
     let labels = [("operation", operation.to_owned()), ("outcome", outcome.clone())];
     metrics::counter!(m::REQUESTS, &labels).increment(1);
     metrics::histogram!(m::REQUEST_DURATION, &labels).record(elapsed.as_secs_f64());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::operation_label;
+
+    #[test]
+    fn only_authenticated_requests_add_operation_names() {
+        assert_eq!(operation_label(Some("MadeUpByAStranger"), false), "other");
+        assert_eq!(operation_label(Some("Inbox"), true), "Inbox");
+        // Once added, the name is its own label for everyone.
+        assert_eq!(operation_label(Some("Inbox"), false), "Inbox");
+        assert_eq!(operation_label(None, false), "anonymous");
+    }
 }

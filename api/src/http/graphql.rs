@@ -316,9 +316,10 @@ async fn prepare(
         Err(e) => return Err(refused(vec![e.into()], media, stats)),
     };
     let doc = &doc;
+    let selected = selected_name(doc, operation.as_deref());
     if let Ok(mut l) = label.lock() {
-        let (name, label) = match selected_name(doc, operation.as_deref()) {
-            Some(name) => (name.unwrap_or("anonymous"), metrics::operation_label(name)),
+        let (name, label) = match selected {
+            Some(name) => (name.unwrap_or("anonymous"), metrics::operation_label(name, false)),
             None => ("unknown", "unknown".to_owned()),
         };
         tracing::Span::current().record("operation", name);
@@ -341,6 +342,9 @@ async fn prepare(
         Some(credential) => match app.auth.authenticate(credential).await {
             Ok(v) => {
                 tracing::Span::current().record("principal", v.label());
+                if let (Some(Some(name)), Ok(mut l)) = (selected, label.lock()) {
+                    *l = Some(metrics::operation_label(Some(name), true));
+                }
                 let loaders = Loaders::new(app.db.clone(), v.clone(), tasks);
                 req = meter.attach(Some(&v), req);
                 req = req.data::<Viewer>(v.clone()).data(loaders);
