@@ -93,6 +93,7 @@ fn describe() {
     describe_counter!(m::EVENTS_DELIVERED, "Events delivered to live subscribers (one per subscriber)");
     describe_counter!(m::EVENTS_DROPPED, "Events subscribers did not get, by reason (lagged, interrupted)");
     describe_counter!(m::RATE_LIMITED, "Requests refused by the rate limiter, by reason (budget, sockets)");
+    describe_counter!(m::WEBHOOK_ATTEMPTS, "Outbound webhook attempts, by outcome (delivered, retry, failed)");
 }
 
 /// The `operation` label of a request: its name while fewer than `MAX_OPERATION_NAMES` names have been seen,

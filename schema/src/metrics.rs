@@ -34,6 +34,9 @@ pub const EVENTS_DROPPED: &str = "parlor_events_dropped_total";
 /// Counter: requests refused by the rate limiter, by `reason`: `budget` (over budget: 429 or a WebSocket
 /// `error`), `sockets` (over `--max-sockets-per-principal`: closed with 4429).
 pub const RATE_LIMITED: &str = "parlor_rate_limit_refusals_total";
+/// Counter: outbound webhook attempts, by `outcome`: `delivered` (a 2xx), `retry` (another attempt is scheduled),
+/// `failed` (refused, or the last attempt).
+pub const WEBHOOK_ATTEMPTS: &str = "parlor_webhook_attempts_total";
 
 /// Distinct operation names that get a label of their own; later ones are counted as `other`, so that clients
 /// cannot grow the metrics without bound.

@@ -133,6 +133,12 @@ pub async fn record(
     .await;
     let events = schema::write::finish(txn, result).await?;
     bus.publish(db, &events).await;
+    let outcome = match status {
+        WebhookDeliveryStatus::Delivered => "delivered",
+        WebhookDeliveryStatus::Failed => "failed",
+        WebhookDeliveryStatus::Pending | WebhookDeliveryStatus::Sending => "retry",
+    };
+    metrics::counter!(schema::metrics::WEBHOOK_ATTEMPTS, "outcome" => outcome).increment(1);
     Ok(status)
 }
 

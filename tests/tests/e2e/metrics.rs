@@ -7,7 +7,7 @@ use serde_json::json;
 
 /// The value of the sample `name` whose labels include all of `labels` (summed over the matching samples), or
 /// `None` if no sample matches.
-fn sample(text: &str, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
+pub(crate) fn sample(text: &str, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
     let mut found = None;
     for line in text.lines().filter(|l| !l.starts_with('#')) {
         let Some((series, value)) = line.rsplit_once(' ') else { continue };
@@ -25,7 +25,7 @@ fn sample(text: &str, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
     found
 }
 
-async fn scrape(app: &TestApp) -> String {
+pub(crate) async fn scrape(app: &TestApp) -> String {
     let url = app.metrics_url.as_deref().expect("the server prints its metrics URL");
     let resp = app.client().get(url).send().await.expect("scrape");
     assert_eq!(resp.status(), 200);

@@ -188,7 +188,7 @@ async fn deliveries_are_signed_and_in_order_per_conversation() {
 
 #[tokio::test]
 async fn a_500_is_retried_until_it_succeeds_with_the_same_webhook_id() {
-    let app = TestApp::spawn_with(FAST).await;
+    let app = TestApp::spawn_with(&[FAST, &["--metrics-addr", "127.0.0.1:0"]].concat()).await;
     let rx = Receiver::start().await;
     rx.answer(&[(500, None, "oops"), (503, None, "busy")]);
     let (ep, secret) = endpoint(&app, &rx.url, json!(["MESSAGE_CREATED"])).await;
@@ -200,6 +200,10 @@ async fn a_500_is_retried_until_it_succeeds_with_the_same_webhook_id() {
     assert_eq!(d["attempts"], 3);
     assert_eq!(d["lastResponseCode"], 204);
     assert_eq!(d["webhookId"].as_str(), Some(hits[0].id.as_str()));
+    // /metrics counts the attempts by outcome.
+    let text = crate::metrics::scrape(&app).await;
+    let attempts = |outcome| crate::metrics::sample(&text, "parlor_webhook_attempts_total", &[("outcome", outcome)]);
+    assert_eq!((attempts("retry"), attempts("delivered")), (Some(2.0), Some(1.0)), "{text}");
 }
 
 #[tokio::test]
