@@ -36,3 +36,41 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// A delivery as it is queued: due at `now`, never attempted. The one way rows of this table are made (the outbox
+/// worker's deliveries and `sendTestWebhook`'s).
+pub struct Pending {
+    pub id: Uuid,
+    pub workspace_id: Uuid,
+    pub endpoint_id: Uuid,
+    pub event_id: Option<i64>,
+    pub conversation_id: Option<Uuid>,
+    pub event_type: String,
+    pub body: String,
+    pub now: DateTimeUtc,
+}
+
+impl From<Pending> for ActiveModel {
+    fn from(p: Pending) -> Self {
+        use sea_orm::ActiveValue::Set;
+        ActiveModel {
+            id: Set(p.id),
+            workspace_id: Set(p.workspace_id),
+            endpoint_id: Set(p.endpoint_id),
+            event_id: Set(p.event_id),
+            conversation_id: Set(p.conversation_id),
+            event_type: Set(p.event_type),
+            body: Set(p.body),
+            attempts: Set(0),
+            status: Set(WebhookDeliveryStatus::Pending),
+            next_attempt_at: Set(p.now),
+            locked_until: Set(None),
+            last_response_code: Set(None),
+            last_duration_ms: Set(None),
+            last_error: Set(None),
+            last_response: Set(None),
+            created_at: Set(p.now),
+            delivered_at: Set(None),
+        }
+    }
+}

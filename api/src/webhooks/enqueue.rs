@@ -8,12 +8,11 @@
 //! missing below the newest one read is a *gap*: it is read again on every pass until it appears or [`GAP_TTL`]
 //! passes (a rolled-back write never fills it), and the stored position never moves past an open gap.
 
-use entities::enums::WebhookDeliveryStatus;
 use entities::{event, message, webhook_delivery, webhook_endpoint};
 use schema::id::{self, Kind};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, Statement,
+    QuerySelect, Statement,
 };
 use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
@@ -169,25 +168,17 @@ async fn enqueue(txn: &DatabaseTransaction, events: &[event::Model]) -> Result<(
         .into_iter()
         .map(|(e, ep)| {
             let body = body(e, e.message_id.and_then(|id| messages.get(&id)));
-            webhook_delivery::ActiveModel {
-                id: Set(Uuid::now_v7()),
-                workspace_id: Set(e.workspace_id),
-                endpoint_id: Set(ep.id),
-                event_id: Set(Some(e.id)),
-                conversation_id: Set(e.conversation_id),
-                event_type: Set(e.event_type.clone()),
-                body: Set(body),
-                attempts: Set(0),
-                status: Set(WebhookDeliveryStatus::Pending),
-                next_attempt_at: Set(now),
-                locked_until: Set(None),
-                last_response_code: Set(None),
-                last_duration_ms: Set(None),
-                last_error: Set(None),
-                last_response: Set(None),
-                created_at: Set(now),
-                delivered_at: Set(None),
+            webhook_delivery::Pending {
+                id: Uuid::now_v7(),
+                workspace_id: e.workspace_id,
+                endpoint_id: ep.id,
+                event_id: Some(e.id),
+                conversation_id: e.conversation_id,
+                event_type: e.event_type.clone(),
+                body,
+                now,
             }
+            .into()
         })
         .collect();
     // Bounded statements: SQLite allows 32,766 bound values, and each row binds 17.

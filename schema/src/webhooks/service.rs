@@ -209,25 +209,17 @@ pub async fn send_test(
         "timestamp": now.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
         "data": { "endpointId": crate::id::encode(crate::id::Kind::WebhookEndpoint, endpoint.id).0 },
     });
-    let row = webhook_delivery::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        workspace_id: Set(viewer.workspace_id),
-        endpoint_id: Set(endpoint.id),
-        event_id: Set(None),
-        conversation_id: Set(None),
-        event_type: Set(TEST_EVENT.to_owned()),
-        body: Set(body.to_string()),
-        attempts: Set(0),
-        status: Set(WebhookDeliveryStatus::Pending),
-        next_attempt_at: Set(now),
-        locked_until: Set(None),
-        last_response_code: Set(None),
-        last_duration_ms: Set(None),
-        last_error: Set(None),
-        last_response: Set(None),
-        created_at: Set(now),
-        delivered_at: Set(None),
-    };
+    let row: webhook_delivery::ActiveModel = webhook_delivery::Pending {
+        id: Uuid::now_v7(),
+        workspace_id: viewer.workspace_id,
+        endpoint_id: endpoint.id,
+        event_id: None,
+        conversation_id: None,
+        event_type: TEST_EVENT.to_owned(),
+        body: body.to_string(),
+        now,
+    }
+    .into();
     let queued = row.insert(db).await?;
     settings.wake.notify_one();
     Ok(queued)
