@@ -114,6 +114,7 @@ pub async fn serve(database_url: Option<&str>, auth_opts: &AuthOpts, opts: Serve
         origins,
         graphiql,
         rates,
+        reservations: Default::default(),
     });
     let sockets = state.shutdown.clone();
     let listener = TcpListener::bind(opts.listen).await?;

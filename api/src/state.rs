@@ -26,6 +26,8 @@ pub struct AppState {
     pub graphiql: Option<GraphiqlHeaders>,
     /// Rate limits (none with `--rate-limit off`).
     pub rates: Option<Arc<crate::rate::Rates>>,
+    /// Event-stream reservations of the graphql-sse single connection mode (`http::sse_single`).
+    pub reservations: crate::http::sse_single::Reservations,
 }
 
 /// What GraphiQL's headers editor starts with.

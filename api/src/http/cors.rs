@@ -73,12 +73,14 @@ impl Origins {
         Some(
             CorsLayer::new()
                 .allow_origin(origin)
-                .allow_methods([Method::GET, Method::POST, Method::OPTIONS])
+                .allow_methods([Method::GET, Method::POST, Method::PUT, Method::DELETE, Method::OPTIONS])
                 .allow_headers([
                     header::AUTHORIZATION,
                     header::CONTENT_TYPE,
                     header::ACCEPT,
                     HeaderName::from_static("x-request-id"),
+                    HeaderName::from_static("last-event-id"),
+                    HeaderName::from_static(super::sse_single::TOKEN_HEADER),
                 ])
                 .expose_headers(exposed)
                 .allow_credentials(false)

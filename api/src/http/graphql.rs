@@ -75,6 +75,11 @@ async fn serve_get(
         Err(rejection) if super::ws::is_upgrade(&headers) => return rejection.into_response(),
         Err(_) => {}
     }
+    if let Some(token) = super::sse_single::token(&headers, raw.as_deref())
+        && negotiate::answer_kind(&headers).is_some_and(|(_, a)| a == Answer::EventStream)
+    {
+        return super::sse_single::open(app, &token, &headers);
+    }
     let raw = raw.unwrap_or_default();
     if negotiate::wants_html(&headers)
         && !raw.contains("query=")
@@ -142,6 +147,9 @@ async fn serve_post(app: &AppState, meter: &Meter, headers: HeaderMap, body: axu
             return resp;
         }
     };
+    if let Some(token) = super::sse_single::token(&headers, None) {
+        return super::sse_single::operation(app, meter, &token, body, media).await;
+    }
     match request::from_body(&body) {
         Ok(req) => execute(app, meter, &headers, req, false, media, answer).await,
         Err(e) => malformed(e, media),
@@ -264,7 +272,11 @@ async fn execute(
             Err(resp) => return resp,
         };
         if answer == Answer::EventStream {
-            return super::sse::respond(app, meter, prepared, media, &stats).await;
+            let resume = match super::sse::resume_point(headers) {
+                Ok(r) => r,
+                Err(msg) => return error_response(StatusCode::BAD_REQUEST, media, &msg, Code::BadUserInput),
+            };
+            return super::sse::respond(app, meter, prepared, media, &stats, resume).await;
         }
         let schema = if prepared.introspection_only { &app.introspection } else { &app.schema };
         let resp = tasks.run(schema.execute(prepared.req)).await;

@@ -11,6 +11,7 @@ mod negotiate;
 mod request;
 mod request_id;
 mod sse;
+pub mod sse_single;
 mod ws;
 
 use crate::graphiql;
@@ -33,7 +34,10 @@ pub fn router(state: Arc<AppState>) -> Router {
     let body_limit = state.body_limit;
     let cors = state.origins.layer();
     let mut router = Router::new()
-        .route("/graphql", get(graphql::get).post(graphql::post).options(preflight))
+        .route(
+            "/graphql",
+            get(graphql::get).post(graphql::post).put(sse_single::reserve).delete(sse_single::stop).options(preflight),
+        )
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz));
     if state.graphiql.is_some() {
@@ -83,7 +87,7 @@ async fn graphiql_page(axum::extract::State(app): axum::extract::State<Arc<AppSt
 /// `OPTIONS /graphql` without configured CORS origins: what the endpoint allows, and no CORS headers (browsers
 /// then keep other origins out).
 async fn preflight() -> Response {
-    (StatusCode::NO_CONTENT, [(axum::http::header::ALLOW, "GET, POST, OPTIONS")]).into_response()
+    (StatusCode::NO_CONTENT, [(axum::http::header::ALLOW, "GET, POST, PUT, DELETE, OPTIONS")]).into_response()
 }
 
 fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {

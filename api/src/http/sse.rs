@@ -12,7 +12,11 @@
 //! (1 point each, even past zero) and the credential is checked again: revoked or expired, the stream ends with
 //! a `next` carrying an `UNAUTHENTICATED` error, then `complete`.
 //!
-//! Not yet: the single connection mode, `Last-Event-ID` resume, `EventSource` (it cannot send `Authorization`).
+//! Resume: every `next` that delivers a stored event carries an SSE `id`, that event's outbox cursor (the
+//! `Event.cursor` of `events(after:)`). A client that reconnects with `Last-Event-ID` (as `EventSource` does by
+//! itself) first gets what the subscription would have delivered since, from the outbox, then live events
+//! (`schema::events::resume`). Ephemeral signals (typing) and recomputed states (`liveQueueUpdated`) carry no id
+//! and are not replayed.
 
 use super::graphql::Prepared;
 use super::metering::Meter;
@@ -25,6 +29,7 @@ use axum::response::{IntoResponse, Response};
 use futures::stream::{self, BoxStream, Stream, StreamExt};
 use schema::admission::Admission;
 use schema::error::Code;
+use schema::events::resume::Resume;
 use schema::stats::RequestStats;
 use std::collections::VecDeque;
 use std::convert::Infallible;
@@ -48,6 +53,7 @@ pub(super) async fn respond(
     prepared: Prepared,
     media: MediaType,
     stats: &RequestStats,
+    resume: Arc<Resume>,
 ) -> Response {
     // Counted like a WebSocket of the same principal, before anything is charged.
     let mut limiter_key = None;
@@ -65,7 +71,7 @@ pub(super) async fn respond(
     }
     let admission = Arc::new(Admission::default());
     let schema = if prepared.introspection_only { &app.introspection } else { &app.schema };
-    let mut results = schema.execute_stream(prepared.req.data(admission.clone())).boxed();
+    let mut results = schema.execute_stream(prepared.req.data(admission.clone()).data(resume.clone())).boxed();
     // Until the operation is admitted, or its first result (a refusal among them) is there.
     let first = std::future::poll_fn(|cx| match results.poll_next_unpin(cx) {
         Poll::Ready(item) => Poll::Ready(Some(item)),
@@ -80,7 +86,7 @@ pub(super) async fn respond(
             if let Some(refusal) = super::graphql::refused_before_execution(&resp, media, meter, stats) {
                 return refusal;
             }
-            queue.push_back(next(&resp));
+            queue.push_back(next(&resp, resume.last().as_deref()));
         }
         Some(None) => {
             queue.push_back(complete());
@@ -106,6 +112,7 @@ pub(super) async fn respond(
         expires,
         shutdown: app.shutdown.subscribe(),
         written: Instant::now(),
+        resume,
         _hold: hold.map(|h| Box::new(h) as Box<dyn std::any::Any + Send>),
     };
     let mut resp = Body::from_stream(events(live)).into_response();
@@ -131,6 +138,8 @@ struct Live {
     shutdown: watch::Receiver<bool>,
     /// When the last event or comment was handed to the body (the keep-alive counts from there).
     written: Instant,
+    /// The cursor of the last stored event delivered, written as each `next`'s `id` when it moves.
+    resume: Arc<Resume>,
     _hold: Option<Box<dyn std::any::Any + Send>>,
 }
 
@@ -151,7 +160,8 @@ fn events(live: Live) -> impl Stream<Item = Result<Bytes, Infallible>> + Send + 
                 item = live.results.next() => match item {
                     Some(resp) => {
                         live.delivered += 1;
-                        live.queue.push_back(next(&resp));
+                        let event = next(&resp, live.resume.last().as_deref());
+                        live.queue.push_back(event);
                     }
                     None => live.finish(None),
                 },
@@ -185,10 +195,14 @@ impl Live {
     }
 }
 
-/// A result: `event: next`, its JSON on one `data:` line (serde_json escapes every newline).
-fn next(resp: &GqlResponse) -> Bytes {
+/// A result: `event: next`, its JSON on one `data:` line (serde_json escapes every newline), with the cursor of
+/// the last stored event delivered as its `id` (an event without `id` leaves the client's last id as it was).
+fn next(resp: &GqlResponse, id: Option<&str>) -> Bytes {
     match serde_json::to_string(resp) {
-        Ok(json) => next_event(&json),
+        Ok(json) => match id {
+            Some(id) => Bytes::from(format!("event: next\nid: {id}\ndata: {json}\n\n")),
+            None => next_event(&json),
+        },
         Err(e) => {
             tracing::error!(error = %e, "could not serialize a result for an event stream");
             let body = serde_json::json!({ "errors": [{ "message": "internal error", "extensions": { "code": Code::Internal.as_str() } }] });
@@ -204,4 +218,14 @@ fn next_event(json: &str) -> Bytes {
 /// The end of the stream, framed as the graphql-sse reference server does (`data:` present and empty).
 fn complete() -> Bytes {
     Bytes::from_static(b"event: complete\ndata:\n\n")
+}
+
+/// Where a stream resumes: after the request's `Last-Event-ID`, if it has one (`Err`: why it is refused).
+pub(super) fn resume_point(headers: &axum::http::HeaderMap) -> Result<Arc<Resume>, String> {
+    let Some(value) = headers.get("last-event-id") else { return Ok(Arc::default()) };
+    let cursor = value.to_str().map_err(|_| "Last-Event-ID is not text".to_owned())?;
+    if cursor.trim().is_empty() {
+        return Ok(Arc::default());
+    }
+    Resume::after(cursor).map(Arc::new).map_err(|e| e.message())
 }

@@ -8,6 +8,7 @@
 
 pub mod listener;
 pub mod outbox;
+pub mod resume;
 pub mod subscription;
 pub mod types;
 pub mod updates;
@@ -119,13 +120,9 @@ impl EventBus {
     /// a failed load nothing is sent: the caller retries (an event without its subject would be dropped by the
     /// streams that need it).
     pub(crate) async fn deliver(&self, db: &DatabaseConnection, events: Vec<event::Model>) -> Result<(), DbErr> {
-        let subjects = load_subjects(db, &events).await?;
-        for event in events {
-            let message = event.message_id.and_then(|id| subjects.messages.get(&id).cloned());
-            let conversation = event.conversation_id.and_then(|id| subjects.conversations.get(&id).cloned());
-            let ticket = event.ticket_id.and_then(|id| subjects.tickets.get(&id).cloned());
+        for envelope in envelopes(db, events).await? {
             // No receivers is fine: nobody is listening on this instance.
-            let _ = self.tx.send(Arc::new(Envelope::Stored { event, message, conversation, ticket }));
+            let _ = self.tx.send(Arc::new(envelope));
         }
         Ok(())
     }
@@ -133,6 +130,20 @@ impl EventBus {
     pub(crate) fn send_typing(&self, t: Typing) {
         let _ = self.tx.send(Arc::new(Envelope::Typing(t)));
     }
+}
+
+/// Envelopes for stored events, with what they are about loaded (one query per kind), as the bus delivers them.
+pub(crate) async fn envelopes(db: &DatabaseConnection, events: Vec<event::Model>) -> Result<Vec<Envelope>, DbErr> {
+    let subjects = load_subjects(db, &events).await?;
+    Ok(events
+        .into_iter()
+        .map(|event| Envelope::Stored {
+            message: event.message_id.and_then(|id| subjects.messages.get(&id).cloned()),
+            conversation: event.conversation_id.and_then(|id| subjects.conversations.get(&id).cloned()),
+            ticket: event.ticket_id.and_then(|id| subjects.tickets.get(&id).cloned()),
+            event,
+        })
+        .collect())
 }
 
 /// What a batch of events is about, loaded once (one query per kind) for every subscriber of this instance.

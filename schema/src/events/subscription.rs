@@ -45,10 +45,16 @@ where
 {
     let viewer = ctx.viewer()?.clone();
     let rx = ctx.data::<EventBus>().map_err(|_| ApiError::Internal)?.subscribe();
-    Ok(follow(rx, viewer, pick))
+    Ok(follow_stored(rx, viewer, pick))
 }
 
-fn follow<T, F>(rx: Receiver<Arc<Envelope>>, viewer: Viewer, pick: F) -> impl Stream<Item = async_graphql::Result<T>>
+/// `rx` narrowed to what `viewer` sees, then filtered and mapped by `pick`; ends with an error when the receiver
+/// lagged or the instance's delivery was interrupted.
+pub(crate) fn follow_stored<T, F>(
+    rx: Receiver<Arc<Envelope>>,
+    viewer: Viewer,
+    pick: F,
+) -> impl Stream<Item = async_graphql::Result<T>> + use<T, F>
 where
     T: Send + 'static,
     F: FnMut(&Envelope) -> Option<T> + Send + 'static,
@@ -133,7 +139,7 @@ pub fn encode_cursor(id: i64) -> String {
     URL_SAFE_NO_PAD.encode(format!("event:{id}"))
 }
 
-fn decode_cursor(c: &str) -> ApiResult<i64> {
+pub(crate) fn decode_cursor(c: &str) -> ApiResult<i64> {
     let bad = || ApiError::bad_input("after", "invalid event cursor: use an Event.cursor you received");
     let raw = URL_SAFE_NO_PAD.decode(c).map_err(|_| bad())?;
     let text = std::str::from_utf8(&raw).map_err(|_| bad())?;
@@ -192,6 +198,9 @@ impl EventSubscription {
             return Err(ApiError::bad_input("types", "at most 50 types"));
         }
         let after = after.as_deref().map(decode_cursor).transpose()?;
+        // Over an event stream resumed with `Last-Event-ID`, the later of the two cursors.
+        let resume = ctx.data_opt::<Arc<super::resume::Resume>>().cloned();
+        let after = after.max(resume.as_ref().and_then(|r| r.resumes_after()));
         // Subscribe before reading the backlog: nothing committed in between is missed; duplicates are skipped.
         let last_replayed = Arc::new(std::sync::atomic::AtomicI64::new(after.unwrap_or(0)));
         let (newer, wanted) = (last_replayed.clone(), types.clone());
@@ -230,7 +239,11 @@ impl EventSubscription {
                 last_replayed.fetch_max(e.0.id, std::sync::atomic::Ordering::Relaxed);
             }
         });
-        Ok(replay.chain(live))
+        Ok(replay.chain(live).inspect(move |e| {
+            if let (Ok(e), Some(r)) = (e, &resume) {
+                r.delivered(e.0.id);
+            }
+        }))
     }
 
     /// Someone starts or stops typing in a conversation (ephemeral: never replayed).
@@ -271,7 +284,7 @@ impl EventSubscription {
             .map(|c| crate::id::decode(crate::id::Kind::Conversation, c, "conversationId"))
             .transpose()?;
         let bot = bot_id.as_ref().map(|b| crate::id::decode(crate::id::Kind::Bot, b, "botId")).transpose()?;
-        live(ctx, move |env| match env {
+        super::resume::resumable(ctx, move |env| match env {
             Envelope::Stored { event, message: Some(m), conversation, .. }
                 if event.event_type == EventType::MessageCreated.as_str()
                     && conv.is_none_or(|c| m.conversation_id == c)

@@ -3,7 +3,7 @@
 //! changes may show the latest state more than once; `events(after:)` has every change in order.
 
 use super::Envelope;
-use super::subscription::live;
+
 use crate::conversations::Conversation;
 use crate::enums::{ConversationStatus, HandledBy, Priority, TicketStatus};
 use crate::error::{ApiError, ApiResult};
@@ -79,7 +79,7 @@ impl UpdateSubscription {
         let statuses: Option<Vec<entities::enums::ConversationStatus>> =
             f.statuses.map(|s| s.into_iter().map(Into::into).collect());
         let handled_by = f.handled_by.map(entities::enums::HandledBy::from);
-        live(ctx, move |env| match env {
+        super::resume::resumable(ctx, move |env| match env {
             Envelope::Stored { event, conversation: Some(c), .. }
                 if EventType::parse(&event.event_type)
                     .is_some_and(|t| t.is_conversation() || t == EventType::MessageCreated)
@@ -110,7 +110,7 @@ impl UpdateSubscription {
             f.statuses.map(|s| s.into_iter().map(Into::into).collect());
         let priorities: Option<Vec<entities::enums::Priority>> =
             f.priorities.map(|s| s.into_iter().map(Into::into).collect());
-        live(ctx, move |env| match env {
+        super::resume::resumable(ctx, move |env| match env {
             Envelope::Stored { event, ticket: Some(t), .. }
                 if EventType::parse(&event.event_type).is_some_and(EventType::is_ticket)
                     && only.as_ref().is_none_or(|o| o.contains(&t.id))

@@ -38,6 +38,21 @@ pub fn binary() -> &'static PathBuf {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let mut cmd = Command::new(cargo);
         cmd.args(["build", "-p", "api", "--bin", "parlor", "--message-format=json-render-diagnostics"]);
+        // What cargo sets for this test process is not the environment of a build: some build scripts track
+        // variables such as CARGO_MANIFEST_DIR (ring does), and seeing them change would rebuild half of the
+        // dependencies here, then again in the next plain `cargo build` or `cargo test`.
+        for (name, _) in std::env::vars_os() {
+            let name = name.to_string_lossy();
+            let set_for_tests =
+                ["CARGO_MANIFEST_", "CARGO_PKG_", "CARGO_CRATE_NAME", "CARGO_BIN_", "CARGO_TARGET_TMPDIR"]
+                    .iter()
+                    .any(|p| name.starts_with(p))
+                    || name == "CARGO_PRIMARY_PACKAGE"
+                    || name == "OUT_DIR";
+            if set_for_tests {
+                cmd.env_remove(name.as_ref());
+            }
+        }
         if !cfg!(debug_assertions) {
             cmd.arg("--release");
         }

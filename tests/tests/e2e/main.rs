@@ -28,6 +28,7 @@ mod permissions;
 mod production;
 mod rate_limits;
 mod sse;
+mod sse_single;
 mod statements;
 mod tenancy;
 mod tickets;

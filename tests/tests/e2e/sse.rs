@@ -1,5 +1,6 @@
 //! GraphQL over Server-Sent Events (graphql-sse, distinct connections mode) on `/graphql`: results as `next`
-//! events and a final `complete`; refusals before the stream starts answered exactly as over plain HTTP.
+//! events and a final `complete`; refusals before the stream starts answered exactly as over plain HTTP; and
+//! `Last-Event-ID` resume (every stored event's `id` is its outbox cursor).
 
 use crate::harness::{Reply, TestApp};
 use crate::ws::{a_conversation, send};
@@ -9,36 +10,40 @@ use serde_json::{Value, json};
 use std::time::Duration;
 
 /// Longest wait for one event: a failure guard, not a timing assertion.
-const GUARD: Duration = Duration::from_secs(20);
+pub(crate) const GUARD: Duration = Duration::from_secs(20);
 
 /// One SSE event: its `event` field and its data lines joined.
 #[derive(Debug)]
-struct Event {
-    kind: String,
-    data: String,
+pub(crate) struct Event {
+    pub kind: String,
+    pub data: String,
+    /// The `id` field, if the event has one.
+    pub id: Option<String>,
     /// The event as sent.
     raw: String,
 }
 
 /// An open event stream, parsed as it arrives (comment lines skipped).
-struct Events {
+pub(crate) struct Events {
     body: BoxStream<'static, reqwest::Result<axum::body::Bytes>>,
     buffer: String,
 }
 
 impl Events {
-    fn new(resp: reqwest::Response) -> Events {
+    pub fn new(resp: reqwest::Response) -> Events {
         Events { body: resp.bytes_stream().boxed(), buffer: String::new() }
     }
 
     /// The next event; `None` when the server ended the stream.
-    async fn next(&mut self) -> Option<Event> {
+    pub async fn next(&mut self) -> Option<Event> {
         loop {
             if let Some(end) = self.buffer.find("\n\n") {
                 let block: String = self.buffer.drain(..end + 2).collect();
-                let (mut kind, mut data) = (String::new(), Vec::new());
+                let (mut kind, mut data, mut id) = (String::new(), Vec::new(), None);
                 for line in block.lines() {
-                    if let Some(v) = line.strip_prefix("event:") {
+                    if let Some(v) = line.strip_prefix("id:") {
+                        id = Some(v.trim_start().to_owned());
+                    } else if let Some(v) = line.strip_prefix("event:") {
                         kind = v.trim_start().to_owned();
                     } else if let Some(v) = line.strip_prefix("data:") {
                         data.push(v.strip_prefix(' ').unwrap_or(v).to_owned());
@@ -47,7 +52,7 @@ impl Events {
                 if kind.is_empty() && data.is_empty() {
                     continue; // a keep-alive comment
                 }
-                return Some(Event { kind, data: data.join("\n"), raw: block });
+                return Some(Event { kind, data: data.join("\n"), id, raw: block });
             }
             let chunk = tokio::time::timeout(GUARD, self.body.next()).await.expect("no event in time")?;
             self.buffer.push_str(std::str::from_utf8(&chunk.expect("body chunk")).expect("UTF-8"));
@@ -55,7 +60,7 @@ impl Events {
     }
 
     /// The next event, which must be `next`: its GraphQL response.
-    async fn next_result(&mut self) -> Value {
+    pub async fn next_result(&mut self) -> Value {
         let event = self.next().await.expect("a next event");
         assert_eq!(event.kind, "next", "{event:?}");
         serde_json::from_str(&event.data).expect("next data is JSON")
@@ -230,4 +235,83 @@ async fn without_event_stream_in_accept_nothing_changes() {
     let reply = app.post(Some("acme"), q, json!({})).await;
     assert!(json(&reply), "{:?}", reply.headers);
     assert!(reply.body["errors"].is_array(), "{}", reply.body);
+}
+
+/// A subscription stream opened with (or without) `Last-Event-ID`.
+async fn subscribe_from(app: &TestApp, conv: &Value, last_event_id: Option<&str>) -> reqwest::Response {
+    let q = "subscription($c: ID) { messageAdded(conversationId: $c) { id content } }";
+    let mut req = app
+        .client()
+        .post(format!("{}/graphql", app.url))
+        .header("accept", "text/event-stream")
+        .bearer_auth(app.key("acme"))
+        .json(&json!({ "query": q, "variables": { "c": conv } }));
+    if let Some(id) = last_event_id {
+        req = req.header("last-event-id", id);
+    }
+    req.send().await.expect("post")
+}
+
+/// The next `next` event: its message id and the event's SSE `id`.
+async fn next_message(events: &mut Events) -> (Value, String) {
+    let event = events.next().await.expect("a next event");
+    assert_eq!(event.kind, "next", "{event:?}");
+    let result: Value = serde_json::from_str(&event.data).expect("JSON");
+    let id = event.id.clone().unwrap_or_else(|| panic!("a stored event carries an id: {event:?}"));
+    (result["data"]["messageAdded"]["id"].clone(), id)
+}
+
+#[tokio::test]
+async fn a_client_that_reconnects_with_last_event_id_misses_nothing() {
+    let app = TestApp::spawn().await;
+    let conv = a_conversation(&app).await;
+    let resp = subscribe_from(&app, &conv, None).await;
+    assert_event_stream(&resp);
+    let mut events = Events::new(resp);
+    let first = send(&app, &conv, "before the drop").await;
+    let (got, last_id) = next_message(&mut events).await;
+    assert_eq!(got, first);
+    // The id is the outbox cursor `events(after:)` takes: the same event is found after the one before it.
+    drop(events); // the connection drops
+    let missed = [send(&app, &conv, "while away 1").await, send(&app, &conv, "while away 2").await];
+    // Another conversation's messages are not this subscription's, replayed or not.
+    let other = app
+        .query("{ conversations(first: 2, filter: {status: {eq: OPEN}}) { nodes { id } } }", json!({}))
+        .await["conversations"]["nodes"][1]["id"]
+        .clone();
+    send(&app, &other, "elsewhere").await;
+
+    let resp = subscribe_from(&app, &conv, Some(&last_id)).await;
+    assert_event_stream(&resp);
+    let mut events = Events::new(resp);
+    let (a, id_a) = next_message(&mut events).await;
+    let (b, id_b) = next_message(&mut events).await;
+    assert_eq!([a, b], missed, "what was missed comes first, in order");
+    assert!(id_a != last_id && id_b != id_a, "every event has its own id");
+    // Then live ones.
+    let live = send(&app, &conv, "after the reconnect").await;
+    let (c, _) = next_message(&mut events).await;
+    assert_eq!(c, live);
+    // Resuming from the newest id replays nothing: the next event is the next live one.
+    drop(events);
+    let resp = subscribe_from(&app, &conv, Some(&id_b)).await;
+    let mut events = Events::new(resp);
+    let (replayed, _) = next_message(&mut events).await;
+    assert_eq!(replayed, live, "only what came after id_b");
+    let newest = send(&app, &conv, "newest").await;
+    assert_eq!(next_message(&mut events).await.0, newest);
+}
+
+#[tokio::test]
+async fn a_last_event_id_this_server_never_sent_is_refused() {
+    let app = TestApp::spawn().await;
+    let conv = a_conversation(&app).await;
+    let r = Reply::from(subscribe_from(&app, &conv, Some("not-a-cursor")).await).await;
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert_eq!(r.body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+    // Queries carry no id: nothing stored was delivered.
+    let resp = post_sse(&app, Some(&app.key("acme")), "{ workspace { slug } }", json!({})).await;
+    let mut events = Events::new(resp);
+    let event = events.next().await.expect("next");
+    assert_eq!((event.kind.as_str(), event.id), ("next", None));
 }
