@@ -66,6 +66,9 @@ struct Cli {
     /// Seconds of sending per fan-out run [default: 10; 3 with --quick].
     #[arg(long)]
     fanout_duration: Option<u64>,
+    /// How fan-out subscribers connect: WebSocket (graphql-transport-ws) or Server-Sent Events (graphql-sse).
+    #[arg(long, value_enum, default_value = "ws")]
+    fanout_transport: scenarios::feed::Transport,
     /// Scenarios to run (comma-separated) [default: all].
     #[arg(long, value_enum, value_delimiter = ',')]
     scenarios: Option<Vec<ScenarioId>>,
@@ -130,6 +133,7 @@ impl Cli {
             subscribers: self.subscribers.clone().unwrap_or_else(|| if quick { vec![100] } else { vec![1000, 10_000] }),
             fanout_rate: self.fanout_rate.max(0.1),
             fanout_duration: Duration::from_secs(self.fanout_duration.unwrap_or(if quick { 3 } else { 10 }).max(1)),
+            fanout_transport: self.fanout_transport,
             workspace: self.workspace.clone(),
             scenarios,
             db_pool: self.db_pool,

@@ -112,9 +112,14 @@ fn load_row(title: &str, load: &LoadResult, statements: &str) -> String {
 }
 
 fn fanout_table(out: &mut String, sc: &ScenarioReport, f: &crate::scenarios::FanoutResult) {
-    out.push_str(
-        "\n| fan-out: subscribers | messages (rate) | p50 ms | p99 ms | max ms | lost | KiB RSS per idle connection \
-         | parlor CPU µs per delivery |\n|---|--:|--:|--:|--:|--:|--:|--:|\n",
+    let transport = match f.transport {
+        crate::scenarios::feed::Transport::Ws => "WebSocket",
+        crate::scenarios::feed::Transport::Sse => "SSE",
+    };
+    let _ = write!(
+        out,
+        "\n| fan-out ({transport}): subscribers | messages (rate) | p50 ms | p99 ms | max ms | lost | KiB RSS per idle \
+         connection | parlor CPU µs per delivery |\n|---|--:|--:|--:|--:|--:|--:|--:|\n",
     );
     for run in &f.runs {
         let connected = if run.connected == run.subscribers {

@@ -20,6 +20,8 @@ pub struct Settings {
     pub fanout_rate: f64,
     #[serde(rename = "fanout_duration_s", serialize_with = "seconds")]
     pub fanout_duration: Duration,
+    /// How fan-out subscribers connect.
+    pub fanout_transport: crate::scenarios::feed::Transport,
     pub workspace: String,
     pub scenarios: Vec<ScenarioId>,
     /// The server's `--db-pool` (None: its default).

@@ -1,18 +1,19 @@
-//! Scenario 6, fan-out: N WebSocket subscribers (graphql-transport-ws) to `messageAdded` of the whole workspace, each its own
-//! connection and tokio task; messages sent with sendMessage at a fixed rate; for every delivery, the time from just
+//! Scenario 6, fan-out: N subscribers to `messageAdded` of the whole workspace over WebSocket (graphql-transport-ws)
+//! or Server-Sent Events (graphql-sse, `--fanout-transport sse`), each its own connection and tokio task; messages sent with sendMessage at a fixed rate; for every delivery, the time from just
 //! before the mutation was sent to its receipt at the client (so it includes the mutation's own round trip).
 //! Reported: latency p50/p99/max over all deliveries, events lost (sent successfully but never received by a
 //! connected subscriber: must be 0), the server's RSS per idle subscription (VmRSS after all subscribed minus before,
 //! divided by the connections), and the server's CPU time per delivered event.
 //!
 //! No off-the-shelf tool speaks graphql-transport-ws to thousands of sockets and matches events to sends, hence this
-//! client. Its sockets use a 4 KiB read buffer (tungstenite's default is 128 KiB, zero-filled on reads).
+//! client ([`super::feed`]). Its sockets use a 4 KiB read buffer (tungstenite's default is 128 KiB, zero-filled on
+//! reads).
 
+use super::feed::{Feed, Item, Transport};
 use super::{Ctx, Outcome};
 use crate::procfs;
 use crate::stats::Latency;
 use anyhow::{Context, Result, bail};
-use futures::{SinkExt, StreamExt};
 use serde::Serialize;
 use serde_json::json;
 use std::collections::HashSet;
@@ -21,23 +22,18 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 use tokio::sync::{Semaphore, watch};
-use tokio_tungstenite::tungstenite::Message as Frame;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-use tokio_tungstenite::tungstenite::http::HeaderValue;
-use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
-
-type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 const SUBSCRIPTION: &str = "subscription { messageAdded { id seq senderKind content createdAt } }";
 const SEND: &str = "mutation($input: SendMessageInput!) { sendMessage(input: $input) { message { id } } }";
 /// Message content carries `pb-fanout-<index>.`: index 0 is the primer, 1..=n the measured messages.
 const MARK: &str = "pb-fanout-";
-/// WebSocket handshakes in flight at once.
+/// Connections being opened at once.
 const CONNECTING: usize = 128;
 
 #[derive(Debug, Serialize)]
 pub struct FanoutResult {
     pub subscription: String,
+    pub transport: Transport,
     pub runs: Vec<FanoutRun>,
 }
 
@@ -71,7 +67,8 @@ pub async fn run(ctx: &Ctx<'_>) -> Result<Outcome> {
         // Let the server close the previous run's sockets before the next baseline.
         tokio::time::sleep(Duration::from_secs(2)).await;
     }
-    Ok(Outcome::Fanout(FanoutResult { subscription: SUBSCRIPTION.to_owned(), runs }))
+    let transport = ctx.settings.fanout_transport;
+    Ok(Outcome::Fanout(FanoutResult { subscription: SUBSCRIPTION.to_owned(), transport, runs }))
 }
 
 /// State shared by the coordinator and the subscriber tasks.
@@ -129,15 +126,16 @@ async fn run_one(ctx: &Ctx<'_>, subscribers: usize) -> Result<FanoutRun> {
     });
     let pid = ctx.server.pid;
     let rss_before = procfs::rss_kib(pid)?;
-    let url = format!("ws://{}/graphql", ctx.server.addr);
+    let addr = ctx.server.addr.to_string();
+    let transport = settings.fanout_transport;
     let (stop_tx, stop_rx) = watch::channel(false);
     let gate = Arc::new(Semaphore::new(CONNECTING));
     let started = Instant::now();
     let tasks: Vec<_> = (0..subscribers)
         .map(|_| {
-            let (url, ws, shared, gate, stop) =
-                (url.clone(), ctx.gql.credential().to_owned(), shared.clone(), gate.clone(), stop_rx.clone());
-            tokio::spawn(async move { subscriber(&url, &ws, &shared, &gate, stop).await })
+            let (addr, credential, shared, gate, stop) =
+                (addr.clone(), ctx.gql.credential().to_owned(), shared.clone(), gate.clone(), stop_rx.clone());
+            tokio::spawn(async move { subscriber((transport, &addr, &credential), &shared, &gate, stop).await })
         })
         .collect();
 
@@ -273,18 +271,18 @@ async fn send_to(gql: &crate::client::Gql, shared: &Shared, conversation: &str, 
 
 /// One subscriber: connect (at most [`CONNECTING`] at once), init, subscribe, then record deliveries until stopped.
 async fn subscriber(
-    url: &str,
-    credential: &str,
+    connect: (Transport, &str, &str),
     shared: &Shared,
     gate: &Semaphore,
     mut stop: watch::Receiver<bool>,
 ) -> Seen {
+    let (transport, addr, credential) = connect;
     let mut seen = Seen::default();
     let connecting = async {
         let _permit = gate.acquire().await.context("connection gate")?;
-        connect(url, credential).await
+        Feed::connect(transport, addr, credential, SUBSCRIPTION).await
     };
-    let mut socket = match connecting.await {
+    let mut feed = match connecting.await {
         Ok(s) => s,
         Err(e) => {
             shared.failed.fetch_add(1, Ordering::SeqCst);
@@ -296,27 +294,24 @@ async fn subscriber(
     shared.ready.fetch_add(1, Ordering::SeqCst);
     let mut primed = false;
     loop {
-        let frame = tokio::select! {
+        let item = tokio::select! {
             _ = stop.changed() => break,
-            frame = socket.next() => frame,
+            item = feed.next() => item,
         };
-        let text = match frame {
-            Some(Ok(Frame::Text(text))) => text,
-            Some(Ok(Frame::Close(_))) | None => {
-                seen.closed_early = true;
-                shared.note_error("the server closed a subscriber's connection".to_owned());
-                break;
+        let text = match item {
+            Item::Result(text) => text,
+            Item::Ping => {
+                feed.pong().await;
+                continue;
             }
-            Some(Ok(_)) => continue,
-            Some(Err(e)) => {
+            Item::End(why) => {
                 seen.closed_early = true;
-                shared.note_error(format!("socket: {e}"));
+                shared.note_error(format!("subscription ended: {}", why.chars().take(300).collect::<String>()));
                 break;
             }
         };
         let at = shared.now_us();
-        let text = text.as_str();
-        if let Some(i) = marked_index(text) {
+        if let Some(i) = marked_index(&text) {
             if i == 0 {
                 if !primed {
                     primed = true;
@@ -327,8 +322,6 @@ async fn subscriber(
             let sent = shared.sent_at_us.get(i).map_or(0, |s| s.load(Ordering::SeqCst));
             seen.deliveries.push((i as u32, at.saturating_sub(sent)));
             shared.received.fetch_add(1, Ordering::SeqCst);
-        } else if text.contains(r#""type":"ping""#) {
-            let _ = socket.send(Frame::text(r#"{"type":"pong"}"#)).await;
         } else if text.contains(r#""type":"error""#)
             || text.contains(r#""type":"complete""#)
             || text.contains(r#""errors""#)
@@ -347,39 +340,6 @@ fn marked_index(text: &str) -> Option<usize> {
     let digits: &str = &text[start..];
     let end = digits.find(|c: char| !c.is_ascii_digit())?;
     digits[..end].parse().ok()
-}
-
-async fn connect(url: &str, credential: &str) -> Result<Socket> {
-    let mut request = url.into_client_request().context("WebSocket request")?;
-    request.headers_mut().insert("sec-websocket-protocol", HeaderValue::from_static("graphql-transport-ws"));
-    let config = WebSocketConfig::default().read_buffer_size(4096);
-    let connecting = tokio_tungstenite::connect_async_with_config(request, Some(config), true);
-    let (mut socket, _) = tokio::time::timeout(Duration::from_secs(30), connecting)
-        .await
-        .context("WebSocket handshake timed out")?
-        .context("WebSocket handshake")?;
-    let init = json!({ "type": "connection_init", "payload": { "Authorization": format!("Bearer {credential}") } });
-    socket.send(Frame::text(init.to_string())).await.context("send connection_init")?;
-    loop {
-        let frame = tokio::time::timeout(Duration::from_secs(30), socket.next())
-            .await
-            .context("no connection_ack within 30 s")?
-            .context("closed before connection_ack")?
-            .context("socket error before connection_ack")?;
-        if let Frame::Text(text) = frame {
-            if text.as_str().contains("connection_ack") {
-                break;
-            }
-            if text.as_str().contains(r#""type":"ping""#) {
-                socket.send(Frame::text(r#"{"type":"pong"}"#)).await.context("pong")?;
-                continue;
-            }
-            bail!("expected connection_ack, got {}", text.as_str());
-        }
-    }
-    let subscribe = json!({ "id": "1", "type": "subscribe", "payload": { "query": SUBSCRIPTION } });
-    socket.send(Frame::text(subscribe.to_string())).await.context("send subscribe")?;
-    Ok(socket)
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 mod contacts;
 mod conversation;
 mod fanout;
+pub mod feed;
 mod inbox;
 mod metrics;
 mod read;
