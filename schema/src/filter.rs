@@ -5,6 +5,10 @@
 //! Text matching is served by indexes: `startsWith` is a range on `lower(col)` (btree), `contains` uses trigram
 //! indexes (pg_trgm on PostgreSQL, FTS5 trigram tables on SQLite, see the search migration).
 
+mod attributes;
+
+pub use attributes::{AttributeFilter, attributes_condition};
+
 use crate::error::{ApiError, ApiResult};
 use crate::id::{self, Kind};
 use async_graphql::{ID, InputObject, InputType};

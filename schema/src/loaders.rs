@@ -173,7 +173,7 @@ where
                 inner.expr_window_as(
                     Func::cust(Alias::new("ROW_NUMBER")),
                     WindowStatement::partition_by(self.rel.parent_col)
-                        .order_by(q.sort.col, order.clone())
+                        .order_by_expr(q.sort.key_expr(), order.clone())
                         .order_by(q.sort.id, order)
                         .take(),
                     Alias::new("rn"),

@@ -11,7 +11,7 @@ use async_graphql::{Object, OutputType};
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Utc};
 use futures::future::BoxFuture;
-use sea_orm::sea_query::{Expr, ExprTrait, Order};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, Order};
 use sea_orm::{
     ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select,
 };
@@ -135,6 +135,9 @@ pub enum KeyKind {
     Time,
     Int,
     Text,
+    /// Text that may be NULL: sorted as `COALESCE(col, '')`, so rows without it come first ascending and keyset
+    /// comparisons never meet a NULL (which would drop those rows from every page).
+    NullableText,
 }
 
 impl KeyKind {
@@ -144,7 +147,7 @@ impl KeyKind {
         match (self, v) {
             (KeyKind::Time, KeyValue::Int(n)) => DateTime::<Utc>::from_timestamp_micros(*n).is_some(),
             (KeyKind::Int, KeyValue::Int(_)) => true,
-            (KeyKind::Text, KeyValue::Text(s)) => !s.contains('\0'),
+            (KeyKind::Text | KeyKind::NullableText, KeyValue::Text(s)) => !s.contains('\0'),
             _ => false,
         }
     }
@@ -161,9 +164,19 @@ impl<E: EntityTrait> Sort<E> {
         }
     }
 
+    /// What the list is sorted by: the column, or `COALESCE(col, '')` for [`KeyKind::NullableText`] (the empty text
+    /// is written in the SQL, not bound, so that it matches the expression of the index behind the order).
+    pub fn key_expr(&self) -> Expr {
+        let col = Expr::col(self.col.as_column_ref());
+        match self.kind {
+            KeyKind::NullableText => Func::coalesce([col, Expr::cust("''")]).into(),
+            _ => col,
+        }
+    }
+
     /// Rows strictly beyond `c` in the direction `forward` of this sort: `(col, id) > (v, id)` or `<`.
     pub fn beyond(&self, c: &Cursor, forward: bool) -> Expr {
-        let left = Expr::tuple([Expr::col(self.col.as_column_ref()), Expr::col(self.id.as_column_ref())]);
+        let left = Expr::tuple([self.key_expr(), Expr::col(self.id.as_column_ref())]);
         let right = Expr::tuple([Expr::val(self.bind(&c.value)), Expr::val(c.id)]);
         if forward != self.desc { left.gt(right) } else { left.lt(right) }
     }
@@ -177,7 +190,7 @@ impl<E: EntityTrait> Sort<E> {
             select = select.filter(self.beyond(c, false));
         }
         let order = self.order(w.backward);
-        select.order_by(self.col, order.clone()).order_by(self.id, order)
+        select.order_by(self.key_expr(), order.clone()).order_by(self.id, order)
     }
 
     pub fn order(&self, backward: bool) -> Order {

@@ -2,7 +2,10 @@
 
 use crate::enums::OrderDirection;
 use crate::error::ApiResult;
-use crate::filter::{FilterCtx, FilterInput, IdFilter, StringFilter, TimeFilter, check_text, contains, has_label};
+use crate::filter::{
+    AttributeFilter, FilterCtx, FilterInput, IdFilter, StringFilter, TimeFilter, attributes_condition, check_text,
+    contains, has_label,
+};
 use crate::id::Kind;
 use crate::pagination::KeyKind;
 use crate::pagination::{KeyFn, KeyValue, Sort};
@@ -31,6 +34,9 @@ pub struct ContactFilter {
     pub created_at: Option<TimeFilter>,
     /// Matches `lastSeenAt`.
     pub last_seen_at: Option<TimeFilter>,
+    /// Conditions on custom `attributes`, all of which must hold (a segment such as
+    /// `[{key: "plan", eq: "pro"}, {key: "lifetime_value", gt: 100}]`).
+    pub attributes: Option<Vec<AttributeFilter>>,
     /// Every one of these filters matches.
     pub and: Option<Vec<ContactFilter>>,
     /// At least one of these filters matches.
@@ -73,6 +79,9 @@ impl FilterInput for ContactFilter {
         if let Some(f) = &self.last_seen_at {
             c = c.add(f.condition(C::LastSeenAt));
         }
+        if let Some(fs) = &self.attributes {
+            c = c.add(attributes_condition(fs, C::Attributes, fx.backend)?);
+        }
         Ok(c)
     }
 
@@ -87,6 +96,9 @@ pub enum ContactOrderField {
     CreatedAt,
     /// When the contact last changed.
     UpdatedAt,
+    /// The name, in the database's collation (code-point order on SQLite and on a `C.UTF-8` PostgreSQL); contacts
+    /// without a name sort as an empty name (first ascending, last descending); ties are broken by id.
+    Name,
 }
 
 /// How to order contacts (default: newest first).
@@ -102,10 +114,17 @@ pub struct ContactOrder {
 
 impl ContactOrder {
     pub fn sort(self) -> Sort<Entity> {
-        let (name, col, key): (_, _, KeyFn<Model>) = match self.field {
-            ContactOrderField::CreatedAt => ("createdAt", C::CreatedAt, |m| (KeyValue::time(m.created_at), m.id)),
-            ContactOrderField::UpdatedAt => ("updatedAt", C::UpdatedAt, |m| (KeyValue::time(m.updated_at), m.id)),
+        let (name, col, kind, key): (_, _, _, KeyFn<Model>) = match self.field {
+            ContactOrderField::CreatedAt => {
+                ("createdAt", C::CreatedAt, KeyKind::Time, |m| (KeyValue::time(m.created_at), m.id))
+            }
+            ContactOrderField::UpdatedAt => {
+                ("updatedAt", C::UpdatedAt, KeyKind::Time, |m| (KeyValue::time(m.updated_at), m.id))
+            }
+            ContactOrderField::Name => {
+                ("name", C::Name, KeyKind::NullableText, |m| (KeyValue::Text(m.name.clone().unwrap_or_default()), m.id))
+            }
         };
-        Sort { name, col, id: C::Id, desc: self.direction.desc(), kind: KeyKind::Time, key }
+        Sort { name, col, id: C::Id, desc: self.direction.desc(), kind, key }
     }
 }

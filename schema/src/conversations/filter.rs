@@ -2,7 +2,10 @@
 
 use crate::enums::{Channel, ConversationStatus, HandledBy, OrderDirection, Priority};
 use crate::error::ApiResult;
-use crate::filter::{EnumFilter, FilterCtx, FilterInput, IdFilter, IntFilter, StringFilter, TimeFilter, has_label};
+use crate::filter::{
+    AttributeFilter, EnumFilter, FilterCtx, FilterInput, IdFilter, IntFilter, StringFilter, TimeFilter,
+    attributes_condition, has_label,
+};
 use crate::id::Kind;
 use crate::pagination::KeyKind;
 use crate::pagination::{KeyFn, KeyValue, Sort};
@@ -43,6 +46,9 @@ pub struct ConversationFilter {
     pub last_message_at: Option<TimeFilter>,
     /// Matches `lastActivityAt`.
     pub last_activity_at: Option<TimeFilter>,
+    /// Conditions on custom `attributes`, all of which must hold (a segment such as
+    /// `[{key: "plan", eq: "pro"}, {key: "lifetime_value", gt: 100}]`).
+    pub attributes: Option<Vec<AttributeFilter>>,
     /// Every one of these filters matches.
     pub and: Option<Vec<ConversationFilter>>,
     /// At least one of these filters matches.
@@ -96,6 +102,9 @@ impl FilterInput for ConversationFilter {
             if let Some(f) = f {
                 c = c.add(f.condition(col));
             }
+        }
+        if let Some(fs) = &self.attributes {
+            c = c.add(attributes_condition(fs, C::Attributes, fx.backend)?);
         }
         Ok(c)
     }

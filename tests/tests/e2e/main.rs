@@ -27,6 +27,7 @@ mod outage;
 mod permissions;
 mod production;
 mod rate_limits;
+mod segments;
 mod sse;
 mod sse_single;
 mod statements;
