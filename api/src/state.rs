@@ -26,6 +26,8 @@ pub struct AppState {
     pub graphiql: Option<GraphiqlHeaders>,
     /// Rate limits (none with `--rate-limit off`).
     pub rates: Option<Arc<crate::rate::Rates>>,
+    /// Agents' and contacts' live connections (`schema::presence`): sockets and streams hold a guard.
+    pub presence: schema::presence::Presence,
 }
 
 /// What GraphiQL's headers editor starts with.
