@@ -67,14 +67,14 @@ impl PresenceMutation {
     }
 }
 
-/// An agent's availability changed: they connected, their last connection closed (after the grace period) or
-/// expired with its server, or their choice changed.
 pub struct AgentPresenceChange {
     agent_id: uuid::Uuid,
     changed: Changed,
     changed_at: DateTime<Utc>,
 }
 
+/// An agent's availability changed: they connected, their last connection closed (after the grace period) or
+/// expired with its server, or their choice changed.
 #[Object]
 impl AgentPresenceChange {
     /// The agent (global id).
