@@ -102,6 +102,12 @@ pub async fn serve(database_url: Option<&str>, auth_opts: &AuthOpts, opts: Serve
             allow_private: !production,
         },
     )?;
+    let presence = schema::presence::Presence::new(
+        conn.clone(),
+        bus.clone(),
+        schema::presence::Settings { lease: opts.presence_lease, grace: opts.presence_grace },
+    );
+    tokio::spawn(presence.clone().run());
     let introspection_limits = schema::Limits { depth: limits.depth.max(INTROSPECTION_DEPTH), ..limits };
     let state = Arc::new(AppState {
         schema: schema::build(conn.clone(), bus.clone(), limits, spec.clone(), setup()),
@@ -115,6 +121,7 @@ pub async fn serve(database_url: Option<&str>, auth_opts: &AuthOpts, opts: Serve
         graphiql,
         rates,
         reservations: Default::default(),
+        presence,
     });
     let sockets = state.shutdown.clone();
     let listener = TcpListener::bind(opts.listen).await?;

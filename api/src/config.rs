@@ -322,6 +322,14 @@ pub struct Serve {
     #[arg(long, env = "PARLOR_WEBHOOK_DISABLE_AFTER", default_value_t = 10,
         value_parser = clap::value_parser!(u32).range(1..=10_000))]
     pub webhook_disable_after: u32,
+    /// Presence: how long an agent's closed connection still counts as live, so that a reload or a blip that
+    /// reconnects within it does not flip them offline and back.
+    #[arg(long, env = "PARLOR_PRESENCE_GRACE", default_value = "15s", value_parser = parse_duration)]
+    pub presence_grace: Duration,
+    /// Presence: the lease of a connection's session, renewed every third of it; an instance that dies stops
+    /// renewing, and another instance turns its agents offline once the lease runs out.
+    #[arg(long, env = "PARLOR_PRESENCE_LEASE", default_value = "30s", value_parser = parse_duration)]
+    pub presence_lease: Duration,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]

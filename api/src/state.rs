@@ -28,6 +28,8 @@ pub struct AppState {
     pub rates: Option<Arc<crate::rate::Rates>>,
     /// Event-stream reservations of the graphql-sse single connection mode (`http::sse_single`).
     pub reservations: crate::http::sse_single::Reservations,
+    /// Agents' and contacts' live connections (`schema::presence`): sockets and streams hold a guard.
+    pub presence: schema::presence::Presence,
 }
 
 /// What GraphiQL's headers editor starts with.

@@ -12,7 +12,12 @@ pub struct Model {
     pub name: String,
     pub email: String,
     pub role: Role,
+    /// In effect: offline while the agent has no live connection (see `presence_session`), else their choice.
     pub availability: Availability,
+    /// What the agent chose (`setAvailability`): kept across connections; `offline` means "appear offline".
+    pub availability_choice: Availability,
+    /// When a connection of the agent was last live (set on connect and when the last one ends).
+    pub last_seen_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
 }
 

@@ -14,6 +14,7 @@ pub mod enums;
 pub mod event;
 pub mod label;
 pub mod message;
+pub mod presence_session;
 pub mod ticket;
 pub mod ticket_label;
 pub mod webhook_attempt;

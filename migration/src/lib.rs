@@ -9,6 +9,7 @@ mod m20261202_000004_auth;
 mod m20261202_000005_analytics;
 mod m20261202_000006_webhooks;
 mod m20261202_000007_segments;
+mod m20261202_000008_presence;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000005_analytics::Migration),
             Box::new(m20261202_000006_webhooks::Migration),
             Box::new(m20261202_000007_segments::Migration),
+            Box::new(m20261202_000008_presence::Migration),
         ]
     }
 }

@@ -25,6 +25,7 @@ pub mod messages;
 pub mod metrics;
 pub mod node;
 pub mod pagination;
+pub mod presence;
 pub mod rate;
 pub mod scope;
 pub mod sdl_diff;
@@ -79,6 +80,7 @@ pub struct Mutation(
     api_keys::ApiKeyMutation,
     webhooks::WebhookMutation,
     auth::graphql::ContactTokenMutation,
+    presence::graphql::PresenceMutation,
 );
 
 /// What can be followed live over WebSocket (`graphql-transport-ws` or `graphql-ws` on `/graphql`), filtered by
@@ -88,6 +90,7 @@ pub struct Subscription(
     events::subscription::EventSubscription,
     events::updates::UpdateSubscription,
     analytics::AnalyticsSubscription,
+    presence::graphql::PresenceSubscription,
 );
 
 pub type ParlorSchema = Schema<Query, Mutation, Subscription>;

@@ -78,7 +78,7 @@ async fn serve_get(
     if let Some(token) = super::sse_single::token(&headers, raw.as_deref())
         && negotiate::answer_kind(&headers).is_some_and(|(_, a)| a == Answer::EventStream)
     {
-        return super::sse_single::open(app, &token, &headers);
+        return super::sse_single::open(app, &token, &headers).await;
     }
     let raw = raw.unwrap_or_default();
     if negotiate::wants_html(&headers)
@@ -208,6 +208,9 @@ fn on_init(app: &Arc<AppState>, peer: Option<IpAddr>) -> super::ws::OnInit {
                 data.insert(k.clone());
                 key = Some((rates.limiter.clone(), k));
             }
+            // Online while the socket lives: the guard goes with the connection's other holds.
+            let presence = app.presence.connect(&viewer).await;
+            let hold = Some(Box::new((hold, presence)) as Box<dyn std::any::Any + Send>);
             let expires_at = viewer.expires_at;
             let check = session_check(&app, viewer, key);
             Ok(super::ws::Session { data, expires_at, check: Some(check), hold })
@@ -303,6 +306,8 @@ pub(super) struct Prepared {
     /// Run it on `AppState::introspection` (only `__schema`, `__type`, `__typename` at its root).
     pub introspection_only: bool,
     pub viewer: Option<Viewer>,
+    /// The operation that would run is a subscription (an event stream of it counts for presence).
+    pub subscription: bool,
 }
 
 /// What every HTTP answer (JSON or event stream) goes through before execution: parsing for the HTTP-only
@@ -344,6 +349,8 @@ async fn prepare(
         return Err(resp);
     }
     let introspection_only = is_introspection_only(doc, operation.as_deref());
+    let subscription =
+        selected_operation(doc, operation.as_deref()).is_some_and(|op| op.ty == OperationType::Subscription);
 
     let credential = match auth::bearer(headers.get(header::AUTHORIZATION)) {
         Ok(c) => c,
@@ -370,7 +377,7 @@ async fn prepare(
         }
         None => req = meter.attach(None, req),
     }
-    Ok(Prepared { req, introspection_only, viewer })
+    Ok(Prepared { req, introspection_only, viewer, subscription })
 }
 
 /// The answer to an operation refused before it ran (parse, validation, limits, permissions, rate), the same

@@ -102,7 +102,13 @@ pub(super) async fn respond(
     });
     let mut recheck = tokio::time::interval_at(Instant::now() + RECHECK, RECHECK);
     recheck.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    // Online while an agent's (or a contact's) subscription stream lives, as with a WebSocket.
+    let presence = match &prepared.viewer {
+        Some(v) if prepared.subscription && !done => app.presence.connect(v).await,
+        _ => None,
+    };
     let live = Live {
+        _presence: presence,
         queue,
         done,
         results,
@@ -141,6 +147,7 @@ struct Live {
     /// The cursor of the last stored event delivered, written as each `next`'s `id` when it moves.
     resume: Arc<Resume>,
     _hold: Option<Box<dyn std::any::Any + Send>>,
+    _presence: Option<schema::presence::PresenceGuard>,
 }
 
 fn events(live: Live) -> impl Stream<Item = Result<Bytes, Infallible>> + Send + 'static {

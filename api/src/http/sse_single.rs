@@ -251,7 +251,7 @@ pub async fn reserve(State(app): State<Arc<AppState>>, peer: Peer, headers: Head
 
 /// `GET /graphql` with a token and `Accept: text/event-stream`: the reservation's stream, from after
 /// `Last-Event-ID` if the client says where it was.
-pub fn open(app: &AppState, token: &str, headers: &HeaderMap) -> Response {
+pub async fn open(app: &AppState, token: &str, headers: &HeaderMap) -> Response {
     let Some(r) = app.reservations.get(token) else { return not_found() };
     let last_seen = match headers.get("last-event-id").map(|v| v.to_str().map(|v| v.trim().parse::<u64>())) {
         None => None,
@@ -281,7 +281,9 @@ pub fn open(app: &AppState, token: &str, headers: &HeaderMap) -> Response {
         s.generation += 1;
         s.generation
     };
-    let body = Body::from_stream(stream(app, r, rx, generation));
+    // An open stream is a live connection of its principal (an agent is online while it holds one).
+    let presence = app.presence.connect(&r.viewer).await;
+    let body = Body::from_stream(stream(app, r, rx, generation, presence));
     let mut resp = body.into_response();
     let h = resp.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/event-stream; charset=utf-8"));
@@ -310,6 +312,7 @@ fn stream(
     r: Arc<Reservation>,
     rx: mpsc::UnboundedReceiver<Bytes>,
     generation: u64,
+    presence: Option<schema::presence::PresenceGuard>,
 ) -> impl futures::Stream<Item = Result<Bytes, std::convert::Infallible>> + Send + 'static {
     let mut recheck = tokio::time::interval_at(Instant::now() + super::sse::RECHECK, super::sse::RECHECK);
     recheck.set_missed_tick_behavior(MissedTickBehavior::Delay);
@@ -322,6 +325,7 @@ fn stream(
         shutdown: app.shutdown.subscribe(),
         delivered: 0,
         done: false,
+        _presence: presence,
     };
     // A comment first: some browsers only report the stream open once a byte arrived.
     let opening = futures::stream::once(async { Ok(Bytes::from_static(b":\n\n")) });
@@ -369,6 +373,7 @@ struct Live {
     /// Events sent since the last check (charged then).
     delivered: u64,
     done: bool,
+    _presence: Option<schema::presence::PresenceGuard>,
 }
 
 /// The stream's last words when the credential stopped holding (no operation id: it is about them all).

@@ -176,6 +176,13 @@ pub fn workspaces(scale: u64) -> (Vec<Ws>, Fixed) {
                 email: (*email).to_owned(),
                 role: *role,
                 availability: *availability,
+                // Demo data at rest: busy agents chose busy; the others are online whenever they connect.
+                availability_choice: if *availability == Availability::Busy {
+                    Availability::Busy
+                } else {
+                    Availability::Online
+                },
+                last_seen_at: None,
                 created_at: at(t),
             });
         }

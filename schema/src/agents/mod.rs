@@ -41,9 +41,18 @@ impl Agent {
     async fn role(&self) -> Role {
         self.0.role.into()
     }
-    /// Whether the agent takes new conversations now.
+    /// Whether the agent takes new conversations now: `OFFLINE` while they have no live WebSocket or event
+    /// stream (after a grace period), else their `availabilityChoice`.
     async fn availability(&self) -> Availability {
         self.0.availability.into()
+    }
+    /// What the agent chose with `setAvailability` (`ONLINE` unless they chose otherwise); kept across connections.
+    async fn availability_choice(&self) -> Availability {
+        self.0.availability_choice.into()
+    }
+    /// When a connection of the agent was last live (null if they never connected).
+    async fn last_seen_at(&self) -> Option<DateTime<Utc>> {
+        self.0.last_seen_at
     }
     /// When it was created (UTC).
     async fn created_at(&self) -> DateTime<Utc> {

@@ -29,6 +29,8 @@ const PARTICIPANTS: &[Role] = &[Role::Admin, Role::Agent, Role::Bot, Role::Conta
 const RESPONDERS: &[Role] = &[Role::Admin, Role::Agent, Role::Bot];
 const AGENTS: &[Role] = &[Role::Admin, Role::Agent];
 const ADMINS: &[Role] = &[Role::Admin];
+/// The people of the workspace.
+const STAFF: &[Role] = &[Role::Admin, Role::Agent, Role::Analyst];
 
 const fn q(field: &'static str, scope: Option<Scope>) -> Rule {
     Rule { op: Op::Query, field, scope, roles: ANYONE }
@@ -105,12 +107,15 @@ pub const RULES: &[Rule] = &[
     m("rotateWebhookSecret", WebhooksAdmin, ADMINS),
     m("redeliverWebhook", WebhooksAdmin, ADMINS),
     m("sendTestWebhook", WebhooksAdmin, ADMINS),
+    m("setAvailability", AgentsWrite, AGENTS),
     s("messageAdded", MessagesRead),
     s("conversationUpdated", ConversationsRead),
     s("typing", ConversationsRead),
     s("ticketUpdated", TicketsRead),
     s("events", EventsRead),
     s("liveQueueUpdated", AnalyticsRead),
+    // The workspace's staff: a widget or a bot key sees no presence events (they are about no conversation).
+    Rule { op: Op::Subscription, field: "agentPresenceChanged", scope: Some(AgentsRead), roles: STAFF },
 ];
 
 /// Reading any field of these types needs the scope (wrappers such as connections and payloads need none).
@@ -124,6 +129,7 @@ pub const TYPES: &[(&str, Scope)] = &[
     ("Ticket", TicketsRead),
     ("Label", LabelsRead),
     ("Event", EventsRead),
+    ("AgentPresenceChange", AgentsRead),
     ("ApiKey", ApiKeysAdmin),
     ("WebhookEndpoint", WebhooksAdmin),
     ("WebhookDelivery", WebhooksAdmin),

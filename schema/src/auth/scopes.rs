@@ -29,6 +29,8 @@ pub enum Scope {
     BotsAdmin,
     /// `agents:read`: read the workspace's agents.
     AgentsRead,
+    /// `agents:write`: set agents' availability (`setAvailability`).
+    AgentsWrite,
     /// `labels:read`: read labels.
     LabelsRead,
     /// `labels:write`: add and remove labels.
@@ -44,7 +46,7 @@ pub enum Scope {
 }
 
 impl Scope {
-    pub const ALL: [Scope; 17] = [
+    pub const ALL: [Scope; 18] = [
         Scope::ConversationsRead,
         Scope::ConversationsWrite,
         Scope::MessagesRead,
@@ -56,6 +58,7 @@ impl Scope {
         Scope::BotsRead,
         Scope::BotsAdmin,
         Scope::AgentsRead,
+        Scope::AgentsWrite,
         Scope::LabelsRead,
         Scope::LabelsWrite,
         Scope::EventsRead,
@@ -78,6 +81,7 @@ impl Scope {
             Scope::BotsRead => "bots:read",
             Scope::BotsAdmin => "bots:admin",
             Scope::AgentsRead => "agents:read",
+            Scope::AgentsWrite => "agents:write",
             Scope::LabelsRead => "labels:read",
             Scope::LabelsWrite => "labels:write",
             Scope::EventsRead => "events:read",
@@ -182,6 +186,7 @@ impl Scopes {
                 Scope::ContactsWrite,
                 Scope::TicketsWrite,
                 Scope::LabelsWrite,
+                Scope::AgentsWrite,
             ])),
             Role::Analyst => READ,
             Role::Bot => Scopes::of(&[

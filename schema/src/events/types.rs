@@ -40,10 +40,13 @@ pub enum EventType {
     BotDeleted,
     /// An outbound webhook endpoint kept failing and was disabled (payload: `endpointId`, `reason`).
     WebhookEndpointDisabled,
+    /// `agent.presence_changed`: an agent went online, busy or offline (payload: `agentId`, `availability`
+    /// `{from, to}`, `choice`, `lastSeenAt`, `reason`).
+    AgentPresenceChanged,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 17] = [
+    pub const ALL: [EventType; 18] = [
         Self::MessageCreated,
         Self::MessageUpdated,
         Self::ConversationCreated,
@@ -61,6 +64,7 @@ impl EventType {
         Self::BotUpdated,
         Self::BotDeleted,
         Self::WebhookEndpointDisabled,
+        Self::AgentPresenceChanged,
     ];
 
     /// The stored name.
@@ -83,6 +87,7 @@ impl EventType {
             Self::BotUpdated => "bot.updated",
             Self::BotDeleted => "bot.deleted",
             Self::WebhookEndpointDisabled => "webhook_endpoint.disabled",
+            Self::AgentPresenceChanged => "agent.presence_changed",
         }
     }
 

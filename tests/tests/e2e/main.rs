@@ -25,6 +25,7 @@ mod mutations;
 mod nodes;
 mod outage;
 mod permissions;
+mod presence;
 mod production;
 mod rate_limits;
 mod segments;
