@@ -26,6 +26,8 @@ pub struct AppState {
     pub graphiql: Option<GraphiqlHeaders>,
     /// Rate limits (none with `--rate-limit off`).
     pub rates: Option<Arc<crate::rate::Rates>>,
+    /// Where inbound channel webhooks publish the events they wrote (the schema's own bus).
+    pub bus: schema::events::EventBus,
 }
 
 /// What GraphiQL's headers editor starts with.

@@ -8,6 +8,7 @@ mod m20261123_000003_lifecycle;
 mod m20261202_000004_auth;
 mod m20261202_000005_analytics;
 mod m20261202_000006_webhooks;
+mod m20261202_000007_inboxes;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000004_auth::Migration),
             Box::new(m20261202_000005_analytics::Migration),
             Box::new(m20261202_000006_webhooks::Migration),
+            Box::new(m20261202_000007_inboxes::Migration),
         ]
     }
 }

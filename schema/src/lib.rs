@@ -17,6 +17,8 @@ pub mod error;
 pub mod events;
 pub mod filter;
 pub mod id;
+pub mod inbound;
+pub mod inboxes;
 pub mod labels;
 pub mod limits;
 pub mod lists;
@@ -60,6 +62,7 @@ pub struct Query(
     labels::LabelQuery,
     api_keys::ApiKeyQuery,
     webhooks::WebhookQuery,
+    inboxes::InboxQuery,
     auth::graphql::ViewerQuery,
     analytics::AnalyticsQuery,
 );
@@ -78,6 +81,7 @@ pub struct Mutation(
     tickets::TicketMutation,
     api_keys::ApiKeyMutation,
     webhooks::WebhookMutation,
+    inboxes::InboxMutation,
     auth::graphql::ContactTokenMutation,
 );
 
@@ -152,6 +156,7 @@ pub(crate) fn builder() -> async_graphql::SchemaBuilder<Query, Mutation, Subscri
         .override_output_type_description::<Conn<webhooks::WebhookDelivery>>(
             "A page of webhook deliveries (a Relay connection).",
         )
+        .override_output_type_description::<Conn<inboxes::Inbox>>("A page of inboxes (a Relay connection).")
 }
 
 /// The SDL, as `parlor schema` prints it and `schema.graphql` holds it: `@specifiedBy` on custom scalars, and the

@@ -68,6 +68,7 @@ pub const RULES: &[Rule] = &[
     Rule { op: Op::Query, field: "apiKeys", scope: Some(ApiKeysAdmin), roles: ADMINS },
     Rule { op: Op::Query, field: "webhookEndpoints", scope: Some(WebhooksAdmin), roles: ADMINS },
     Rule { op: Op::Query, field: "webhookDeliveries", scope: Some(WebhooksAdmin), roles: ADMINS },
+    Rule { op: Op::Query, field: "inboxes", scope: Some(WebhooksAdmin), roles: ADMINS },
     m("createBot", BotsAdmin, ADMINS),
     m("updateBot", BotsAdmin, ADMINS),
     m("pauseBot", BotsAdmin, ADMINS),
@@ -105,6 +106,10 @@ pub const RULES: &[Rule] = &[
     m("rotateWebhookSecret", WebhooksAdmin, ADMINS),
     m("redeliverWebhook", WebhooksAdmin, ADMINS),
     m("sendTestWebhook", WebhooksAdmin, ADMINS),
+    m("createInbox", WebhooksAdmin, ADMINS),
+    m("updateInbox", WebhooksAdmin, ADMINS),
+    m("deleteInbox", WebhooksAdmin, ADMINS),
+    m("rotateInboxSecret", WebhooksAdmin, ADMINS),
     s("messageAdded", MessagesRead),
     s("conversationUpdated", ConversationsRead),
     s("typing", ConversationsRead),
@@ -127,6 +132,7 @@ pub const TYPES: &[(&str, Scope)] = &[
     ("ApiKey", ApiKeysAdmin),
     ("WebhookEndpoint", WebhooksAdmin),
     ("WebhookDelivery", WebhooksAdmin),
+    ("Inbox", WebhooksAdmin),
 ];
 
 /// Fields these roles may not read at all.
