@@ -111,7 +111,7 @@ pub async fn serve(database_url: Option<&str>, auth_opts: &AuthOpts, opts: Serve
     let introspection_limits = schema::Limits { depth: limits.depth.max(INTROSPECTION_DEPTH), ..limits };
     let state = Arc::new(AppState {
         schema: schema::build(conn.clone(), bus.clone(), limits, spec.clone(), setup()),
-        introspection: schema::build(conn.clone(), bus, introspection_limits, spec, setup()),
+        introspection: schema::build(conn.clone(), bus.clone(), introspection_limits, spec, setup()),
         db: conn.clone(),
         auth: authenticator.clone(),
         body_limit: opts.body_limit,
@@ -122,6 +122,7 @@ pub async fn serve(database_url: Option<&str>, auth_opts: &AuthOpts, opts: Serve
         rates,
         reservations: Default::default(),
         presence,
+        bus,
     });
     let sockets = state.shutdown.clone();
     let listener = TcpListener::bind(opts.listen).await?;

@@ -30,6 +30,8 @@ pub struct AppState {
     pub reservations: crate::http::sse_single::Reservations,
     /// Agents' and contacts' live connections (`schema::presence`): sockets and streams hold a guard.
     pub presence: schema::presence::Presence,
+    /// Where inbound channel webhooks publish the events they wrote (the schema's own bus).
+    pub bus: schema::events::EventBus,
 }
 
 /// What GraphiQL's headers editor starts with.

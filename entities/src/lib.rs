@@ -12,6 +12,7 @@ pub mod conversation;
 pub mod conversation_label;
 pub mod enums;
 pub mod event;
+pub mod inbox;
 pub mod label;
 pub mod message;
 pub mod presence_session;

@@ -10,6 +10,7 @@ mod m20261202_000005_analytics;
 mod m20261202_000006_webhooks;
 mod m20261202_000007_segments;
 mod m20261202_000008_presence;
+mod m20261202_000009_inboxes;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000006_webhooks::Migration),
             Box::new(m20261202_000007_segments::Migration),
             Box::new(m20261202_000008_presence::Migration),
+            Box::new(m20261202_000009_inboxes::Migration),
         ]
     }
 }

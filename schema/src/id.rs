@@ -20,10 +20,11 @@ pub enum Kind {
     ApiKey,
     WebhookEndpoint,
     WebhookDelivery,
+    Inbox,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 11] = [
+    pub const ALL: [Kind; 12] = [
         Kind::Workspace,
         Kind::Agent,
         Kind::Bot,
@@ -35,6 +36,7 @@ impl Kind {
         Kind::ApiKey,
         Kind::WebhookEndpoint,
         Kind::WebhookDelivery,
+        Kind::Inbox,
     ];
 
     pub fn name(self) -> &'static str {
@@ -50,6 +52,7 @@ impl Kind {
             Kind::ApiKey => "ApiKey",
             Kind::WebhookEndpoint => "WebhookEndpoint",
             Kind::WebhookDelivery => "WebhookDelivery",
+            Kind::Inbox => "Inbox",
         }
     }
 }

@@ -17,6 +17,8 @@ pub mod error;
 pub mod events;
 pub mod filter;
 pub mod id;
+pub mod inbound;
+pub mod inboxes;
 pub mod labels;
 pub mod limits;
 pub mod lists;
@@ -61,6 +63,7 @@ pub struct Query(
     labels::LabelQuery,
     api_keys::ApiKeyQuery,
     webhooks::WebhookQuery,
+    inboxes::InboxQuery,
     auth::graphql::ViewerQuery,
     analytics::AnalyticsQuery,
 );
@@ -79,6 +82,7 @@ pub struct Mutation(
     tickets::TicketMutation,
     api_keys::ApiKeyMutation,
     webhooks::WebhookMutation,
+    inboxes::InboxMutation,
     auth::graphql::ContactTokenMutation,
     presence::graphql::PresenceMutation,
 );
@@ -155,6 +159,7 @@ pub(crate) fn builder() -> async_graphql::SchemaBuilder<Query, Mutation, Subscri
         .override_output_type_description::<Conn<webhooks::WebhookDelivery>>(
             "A page of webhook deliveries (a Relay connection).",
         )
+        .override_output_type_description::<Conn<inboxes::Inbox>>("A page of inboxes (a Relay connection).")
 }
 
 /// The SDL, as `parlor schema` prints it and `schema.graphql` holds it: `@specifiedBy` on custom scalars, and the

@@ -418,6 +418,7 @@ loader_set! {
     api_key: ById<entities::api_key::Entity> = |db, viewer, _me| by_id(db, viewer);
     webhook_endpoint: ById<entities::webhook_endpoint::Entity> = |db, viewer, _me| by_id(db, viewer);
     webhook_delivery: ById<entities::webhook_delivery::Entity> = |db, viewer, _me| by_id(db, viewer);
+    inbox: ById<entities::inbox::Entity> = |db, viewer, _me| by_id(db, viewer);
     labels_of: LabelsOf = |db, viewer, _me| LabelsOf { db, viewer };
     messages_of_conversation: ChildPages<message::Entity> = |db, viewer, me| ChildPages {
         db, viewer, rel: msg_rel(), loaders: me, prefetch: Some(prefetch_senders),

@@ -89,6 +89,7 @@ tenanted!(
     api_key,
     webhook_endpoint,
     webhook_delivery,
+    inbox,
     contact => |reach| match reach {
         Reach::Contact(id) => Condition::all().add(contact::Column::Id.eq(id)),
         Reach::Workspace | Reach::Bot(_) => Condition::all(),

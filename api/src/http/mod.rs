@@ -1,4 +1,4 @@
-//! The router: `/graphql` (GET, POST), GraphiQL, health checks, and the layers every request passes through
+//! The router: `/graphql` (GET, POST), GraphiQL, health checks, inbound channel webhooks, and the layers every request passes through
 //! (request id, trace span, body limit, panic catcher). Every request's span carries its request id, and once
 //! known its principal (`agent:<id>`, `api_key:<id>`, `contact:<id>`: never a credential) and operation name, so
 //! every log line inside it, and the access line at its end, says whose request it was.
@@ -6,6 +6,7 @@
 pub mod cors;
 mod graphql;
 mod health;
+mod inbound;
 mod metering;
 mod negotiate;
 mod request;
@@ -20,7 +21,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{Request, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use std::sync::Arc;
 use tower::ServiceBuilder;
 use tower_http::LatencyUnit;
@@ -39,7 +40,12 @@ pub fn router(state: Arc<AppState>) -> Router {
             get(graphql::get).post(graphql::post).put(sse_single::reserve).delete(sse_single::stop).options(preflight),
         )
         .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz));
+        .route("/readyz", get(health::readyz))
+        // Inbound channel webhooks: their own body limit (the route's layer wins over the router's below).
+        .route(
+            "/webhooks/channels/{channel}/{inbox_id}",
+            get(inbound::get).merge(post(inbound::post)).layer(DefaultBodyLimit::max(inbound::BODY_LIMIT)),
+        );
     if state.graphiql.is_some() {
         router = router.route("/graphiql", get(graphiql_page)).route("/graphiql/assets/{file}", get(graphiql::asset));
     }

@@ -8,7 +8,7 @@
 mod claim;
 mod enqueue;
 mod schedule;
-mod send;
+pub(crate) mod send;
 
 use futures::StreamExt;
 use schema::events::EventBus;

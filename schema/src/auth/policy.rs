@@ -70,6 +70,7 @@ pub const RULES: &[Rule] = &[
     Rule { op: Op::Query, field: "apiKeys", scope: Some(ApiKeysAdmin), roles: ADMINS },
     Rule { op: Op::Query, field: "webhookEndpoints", scope: Some(WebhooksAdmin), roles: ADMINS },
     Rule { op: Op::Query, field: "webhookDeliveries", scope: Some(WebhooksAdmin), roles: ADMINS },
+    Rule { op: Op::Query, field: "inboxes", scope: Some(WebhooksAdmin), roles: ADMINS },
     m("createBot", BotsAdmin, ADMINS),
     m("updateBot", BotsAdmin, ADMINS),
     m("pauseBot", BotsAdmin, ADMINS),
@@ -108,6 +109,10 @@ pub const RULES: &[Rule] = &[
     m("redeliverWebhook", WebhooksAdmin, ADMINS),
     m("sendTestWebhook", WebhooksAdmin, ADMINS),
     m("setAvailability", AgentsWrite, AGENTS),
+    m("createInbox", WebhooksAdmin, ADMINS),
+    m("updateInbox", WebhooksAdmin, ADMINS),
+    m("deleteInbox", WebhooksAdmin, ADMINS),
+    m("rotateInboxSecret", WebhooksAdmin, ADMINS),
     s("messageAdded", MessagesRead),
     s("conversationUpdated", ConversationsRead),
     s("typing", ConversationsRead),
@@ -133,6 +138,7 @@ pub const TYPES: &[(&str, Scope)] = &[
     ("ApiKey", ApiKeysAdmin),
     ("WebhookEndpoint", WebhooksAdmin),
     ("WebhookDelivery", WebhooksAdmin),
+    ("Inbox", WebhooksAdmin),
 ];
 
 /// Fields these roles may not read at all.

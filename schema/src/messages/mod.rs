@@ -4,7 +4,7 @@ mod filter;
 mod mutation;
 mod query;
 pub mod service;
-mod status;
+pub mod status;
 mod types;
 
 pub use filter::{MessageFilter, MessageOrder};

@@ -5,17 +5,19 @@
 
 use super::Message;
 use crate::context::ContextExt;
+use crate::context::Viewer;
 use crate::enums::MessageStatus;
 use crate::error::{ApiError, ApiResult};
 use crate::events::outbox::Subject;
 use crate::events::types::EventType;
 use crate::id::{self, Kind};
-use crate::write::{self, Change, from_to};
+use crate::write::{self, Change, Edited, from_to};
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use entities::enums::MessageStatus as S;
 use entities::message;
-use sea_orm::{IntoActiveModel, Set};
+use sea_orm::{DatabaseConnection, IntoActiveModel, Set};
 use serde_json::json;
+use uuid::Uuid;
 
 /// A delivery receipt for a message.
 #[derive(InputObject)]
@@ -50,6 +52,38 @@ fn subject(m: &message::Model) -> Subject {
     Subject { conversation: Some(m.conversation_id), message: Some(m.id), ..Default::default() }
 }
 
+/// Applies a receipt: the one place the status rules live (`updateMessageStatus`, WhatsApp status webhooks).
+/// A receipt that would move the status back writes nothing (no event). `reason` is the failure's, checked by
+/// the caller.
+pub async fn set_status(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    id: Uuid,
+    to: S,
+    reason: Option<String>,
+) -> ApiResult<Edited<message::Model>> {
+    write::edit::<message::Entity, _>(db, viewer, id, "message", subject, |m| {
+        if m.status == S::Failed && to != S::Failed {
+            return Err(ApiError::transition("message", m.status, "change status"));
+        }
+        if to == S::Failed && m.status == S::Read {
+            return Err(ApiError::transition("message", m.status, "fail"));
+        }
+        if rank(to) <= rank(m.status) {
+            return Ok(None);
+        }
+        let mut row = m.clone().into_active_model();
+        row.status = Set(to);
+        row.failure_reason = Set(reason.clone());
+        let mut payload = json!({ "status": from_to(m.status, to) });
+        if let Some(r) = &reason {
+            payload["reason"] = json!(r);
+        }
+        Ok(Some(Change::new(row).event(EventType::MessageUpdated, payload)))
+    })
+    .await
+}
+
 #[derive(Default)]
 pub struct MessageStatusMutation;
 
@@ -73,26 +107,7 @@ impl MessageStatusMutation {
             (_, Some(_)) => return Err(ApiError::bad_input("reason", "only with status FAILED")),
             (_, None) => None,
         };
-        let edited = write::edit::<message::Entity, _>(db, viewer, id, "message", subject, |m| {
-            if m.status == S::Failed && to != S::Failed {
-                return Err(ApiError::transition("message", m.status, "change status"));
-            }
-            if to == S::Failed && m.status == S::Read {
-                return Err(ApiError::transition("message", m.status, "fail"));
-            }
-            if rank(to) <= rank(m.status) {
-                return Ok(None);
-            }
-            let mut row = m.clone().into_active_model();
-            row.status = Set(to);
-            row.failure_reason = Set(reason.clone());
-            let mut payload = json!({ "status": from_to(m.status, to) });
-            if let Some(r) = &reason {
-                payload["reason"] = json!(r);
-            }
-            Ok(Some(Change::new(row).event(EventType::MessageUpdated, payload)))
-        })
-        .await?;
+        let edited = set_status(db, viewer, id, to, reason).await?;
         let changed = !edited.events.is_empty();
         crate::events::publish(ctx, &edited.events).await?;
         Ok(UpdateMessageStatusPayload { message: edited.model.into(), changed })

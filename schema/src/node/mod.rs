@@ -8,6 +8,7 @@ use crate::context::ContextExt;
 use crate::conversations::Conversation;
 use crate::error::{ApiError, ApiResult, OrNull};
 use crate::id::{self, Kind};
+use crate::inboxes::Inbox;
 use crate::labels::Label;
 use crate::lists::loaders;
 use crate::messages::Message;
@@ -31,6 +32,7 @@ pub enum Node {
     ApiKey(ApiKey),
     WebhookEndpoint(WebhookEndpoint),
     WebhookDelivery(WebhookDelivery),
+    Inbox(Inbox),
 }
 
 pub const MAX_NODES: usize = 100;
@@ -62,6 +64,7 @@ pub(crate) async fn load(ctx: &Context<'_>, id: &ID) -> ApiResult<Option<Node>> 
         Kind::WebhookDelivery => {
             l.webhook_delivery().load_one(uuid).await?.map(|m| Node::WebhookDelivery(WebhookDelivery(m)))
         }
+        Kind::Inbox => l.inbox().load_one(uuid).await?.map(|m| Node::Inbox(Inbox(m))),
     })
 }
 

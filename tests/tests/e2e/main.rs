@@ -17,6 +17,7 @@ mod errors;
 mod filters;
 mod http;
 mod identity_provider;
+mod inbound;
 mod lifecycle;
 mod live_queue;
 mod live_updates;
