@@ -66,5 +66,9 @@ async fn without_configured_origins_preflight_is_answered_without_cors() {
     let r = preflight(&app, APP_ORIGIN).await;
     assert_eq!(r.status().as_u16(), 204, "preflight is answered (it used to be 405)");
     assert_eq!(header(&r, "access-control-allow-origin"), None, "no origin is allowed unless configured");
-    assert_eq!(header(&r, "allow"), Some("GET, POST, OPTIONS"));
+    assert_eq!(
+        header(&r, "allow"),
+        Some("GET, POST, PUT, DELETE, OPTIONS"),
+        "PUT and DELETE: SSE single connection mode"
+    );
 }

@@ -118,12 +118,15 @@ fn documents() -> Vec<(&'static str, String)> {
         m("updateInbox", "{id: \"x\"}"),
         m("deleteInbox", "{id: \"x\"}"),
         m("rotateInboxSecret", "{id: \"x\"}"),
+        // An id that decodes to nothing: past the permission check, refused before anything is written.
+        m("setAvailability", "{availability: ONLINE, agentId: \"x\"}"),
         s("messageAdded", ""),
         s("conversationUpdated", ""),
         s("typing", "(conversationId: \"x\")"),
         s("ticketUpdated", ""),
         s("events", ""),
         s("liveQueueUpdated", ""),
+        s("agentPresenceChanged", ""),
     ]
 }
 
