@@ -69,11 +69,15 @@ async fn next_change(ws: &mut Ws) -> Value {
 async fn an_agent_is_online_while_connected_busy_by_choice_and_offline_after_the_grace_period() {
     let app = TestApp::spawn_with(FAST).await;
     let (token, agent) = an_agent(&app).await;
+    // Watching from the start: on PostgreSQL an event reaches subscribers after its commit, through the listener,
+    // so a watcher opened after a change could still receive it.
+    let mut watcher = watch(&app, &agent).await;
     // The demo data says online, but nobody is connected: choosing ONLINE settles them offline.
     let set = set_as(&app, &token, "ONLINE", None).await;
     assert_eq!(set["data"]["setAvailability"]["agent"]["availability"], "OFFLINE", "{set}");
     assert_eq!(set["data"]["setAvailability"]["agent"]["availabilityChoice"], "ONLINE", "{set}");
-    let mut watcher = watch(&app, &agent).await;
+    let settled = next_change(&mut watcher).await;
+    assert_eq!((settled["availability"].as_str(), settled["reason"].as_str()), (Some("OFFLINE"), Some("SET")));
 
     let socket = Ws::connect_as(&app, &token).await;
     let online = next_change(&mut watcher).await;
