@@ -121,6 +121,7 @@ pub async fn serve(database_url: Option<&str>, auth_opts: &AuthOpts, opts: Serve
         graphiql,
         rates,
         reservations: Default::default(),
+        sharing: opts.share_subscriptions.then(Default::default),
         presence,
         bus,
     });

@@ -30,6 +30,7 @@ pub struct Global {
 }
 
 #[derive(Subcommand, Debug)]
+#[expect(clippy::large_enum_variant, reason = "parsed once at start-up")]
 pub enum Command {
     /// Run the server (the default).
     Serve(Serve),
@@ -261,6 +262,11 @@ pub struct Serve {
     #[arg(long, env = "PARLOR_EVENT_BUFFER", default_value_t = 4096,
         value_parser = clap::value_parser!(u32).range(16..=1_000_000))]
     pub event_buffer: u32,
+
+    /// WebSocket subscribers of the same live subscription (same document, variables and visibility) share one
+    /// execution and one serialised result per event (`true`); `false` runs each subscription on its own.
+    #[arg(long, env = "PARLOR_SHARE_SUBSCRIPTIONS", default_value_t = true, action = clap::ArgAction::Set)]
+    pub share_subscriptions: bool,
 
     /// Browser origins allowed to call the API (CORS) and to open WebSockets, comma-separated
     /// (`https://app.example.com`), or `*` for any. Default: none (same-origin only). Credentials (cookies) are

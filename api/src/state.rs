@@ -26,6 +26,9 @@ pub struct AppState {
     pub graphiql: Option<GraphiqlHeaders>,
     /// Rate limits (none with `--rate-limit off`).
     pub rates: Option<Arc<crate::rate::Rates>>,
+    /// Shared executions of live subscriptions over WebSocket (`http::shared`; none with
+    /// `--share-subscriptions false`).
+    pub sharing: Option<Arc<crate::http::Sharing>>,
     /// Event-stream reservations of the graphql-sse single connection mode (`http::sse_single`).
     pub reservations: crate::http::sse_single::Reservations,
     /// Agents' and contacts' live connections (`schema::presence`): sockets and streams hold a guard.

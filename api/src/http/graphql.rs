@@ -69,7 +69,8 @@ async fn serve_get(
                     .into_response();
             }
             let shutdown = app.shutdown.subscribe();
-            let config = super::ws::WsConfig { on_request: Some(metered()), ..Default::default() };
+            let config =
+                super::ws::WsConfig { on_request: Some(metered()), sharing: app.sharing.clone(), ..Default::default() };
             return super::ws::upgrade(app.schema.clone(), on_init(app, peer), ws, headers, shutdown, config);
         }
         Err(rejection) if super::ws::is_upgrade(&headers) => return rejection.into_response(),
@@ -409,7 +410,7 @@ pub(super) fn refused_before_execution(
 }
 
 /// A refused credential: 401 with `WWW-Authenticate` (RFC 6750), or 503 when the database could not be asked.
-fn refused_credential(refusal: Refusal, media: MediaType) -> Response {
+pub(super) fn refused_credential(refusal: Refusal, media: MediaType) -> Response {
     match refusal {
         Refusal::Unauthenticated(why) => {
             let resp = error_response(StatusCode::UNAUTHORIZED, media, &why, Code::Unauthenticated);
@@ -423,7 +424,7 @@ fn refused_credential(refusal: Refusal, media: MediaType) -> Response {
 }
 
 /// Adds the `WWW-Authenticate` challenge; `invalid` says why a presented token was refused.
-fn unauthenticated(mut resp: Response, invalid: Option<&str>) -> Response {
+pub(super) fn unauthenticated(mut resp: Response, invalid: Option<&str>) -> Response {
     let challenge = match invalid {
         Some(why) => {
             let why: String = why.chars().filter(|c| *c != '"' && *c != '\\' && !c.is_control()).collect();

@@ -11,6 +11,8 @@ mod metering;
 mod negotiate;
 mod request;
 mod request_id;
+mod shared;
+pub use shared::Sharing;
 mod sse;
 pub mod sse_single;
 mod ws;

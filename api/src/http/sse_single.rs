@@ -26,7 +26,7 @@
 
 use super::metering::Meter;
 use super::negotiate::MediaType;
-use crate::auth::{self, Refusal};
+use crate::auth;
 use crate::state::AppState;
 use async_graphql::Response as GqlResponse;
 use axum::body::{Body, Bytes};
@@ -105,8 +105,8 @@ impl Reservations {
     }
 
     fn insert(&self, r: Arc<Reservation>) {
+        // Each reservation's own sweeper (spawned in `reserve`) removes it once it has expired.
         if let Ok(mut map) = self.0.lock() {
-            map.retain(|_, r| !r.expired_and_end());
             map.insert(r.token.clone(), r);
         }
     }
@@ -123,14 +123,6 @@ impl Reservations {
 impl Reservation {
     fn expired(&self) -> bool {
         self.state.lock().map_or(true, |s| s.ended || (s.stream.is_none() && Instant::now() >= s.expires))
-    }
-
-    fn expired_and_end(&self) -> bool {
-        let expired = self.expired();
-        if expired {
-            self.end();
-        }
-        expired
     }
 
     fn end(&self) {
@@ -480,26 +472,23 @@ pub async fn stop(State(app): State<Arc<AppState>>, headers: HeaderMap, RawQuery
 }
 
 async fn authenticate(app: &AppState, headers: &HeaderMap) -> Result<Viewer, Response> {
-    let refused = |why: &str| json_error(StatusCode::UNAUTHORIZED, why, Code::Unauthenticated);
+    // The same answers as a refused credential on `/graphql` (401 with `WWW-Authenticate`, or 503).
+    let media = MediaType::Json;
     let credential = match auth::bearer(headers.get(header::AUTHORIZATION)) {
         Ok(Some(c)) => c,
-        Ok(None) => return Err(refused("a reservation needs `Authorization: Bearer <token or API key>`")),
-        Err(Refusal::Unauthenticated(why)) => return Err(refused(&why)),
-        Err(Refusal::Unavailable) => {
-            return Err(json_error(StatusCode::SERVICE_UNAVAILABLE, "retry later", Code::Unavailable));
+        Ok(None) => {
+            let why = "a reservation needs `Authorization: Bearer <token or API key>`";
+            let resp = super::graphql::error_response(StatusCode::UNAUTHORIZED, media, why, Code::Unauthenticated);
+            return Err(super::graphql::unauthenticated(resp, None));
         }
+        Err(refusal) => return Err(super::graphql::refused_credential(refusal, media)),
     };
     match app.auth.authenticate(credential).await {
         Ok(v) => {
             tracing::Span::current().record("principal", v.label());
             Ok(v)
         }
-        Err(Refusal::Unauthenticated(why)) => Err(refused(&why)),
-        Err(Refusal::Unavailable) => Err(json_error(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "the database is unavailable; retry later",
-            Code::Unavailable,
-        )),
+        Err(refusal) => Err(super::graphql::refused_credential(refusal, media)),
     }
 }
 

@@ -30,12 +30,14 @@
 //! acknowledged connection (1k–5k sockets), against ~134 KB for async-graphql-axum's `GraphQLSubscription`.
 //! Close reasons are cut to 123 bytes on a char boundary.
 
+use super::shared::{Delivery, Sharing};
 use async_graphql::{Data, Executor, Request, Response, Value as GqlValue};
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response as HttpResponse};
 use futures::future::BoxFuture;
 use futures::stream::{self, AbortHandle, BoxStream, SelectAll, StreamExt};
+use schema::admission::Admission;
 use schema::error::Code;
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -105,6 +107,9 @@ pub struct WsConfig {
     pub on_request: Option<OnRequest>,
     /// How often the session's [`Check`] runs (default 5 s: a revoked key's sockets close within that).
     pub recheck: Duration,
+    /// Shared executions for subscribers of the same live subscription (`super::shared`; default none: every
+    /// operation runs on its own).
+    pub sharing: Option<Arc<Sharing>>,
 }
 
 impl Default for WsConfig {
@@ -117,6 +122,7 @@ impl Default for WsConfig {
             max_message_size: 256 * 1024,
             on_request: None,
             recheck: Duration::from_secs(5),
+            sharing: None,
         }
     }
 }
@@ -199,8 +205,17 @@ fn bad(reason: impl Into<Cow<'static, str>>) -> Exit {
     Exit::Close(4400, reason.into())
 }
 
-/// One event of an operation: a result (and whether it is the first), or `None` when its stream ended.
-type OpEvent = (Arc<str>, Option<(Response, bool)>);
+/// One event of an operation: a result, or `None` when its stream ended.
+type OpEvent = (Arc<str>, Option<OpItem>);
+
+/// A result of an operation.
+#[expect(clippy::large_enum_variant, reason = "moved once per result; boxing would allocate once per result")]
+enum OpItem {
+    /// From its own execution, and whether it is the first.
+    Own(Response, bool),
+    /// From a shared execution (`super::shared`), already serialised.
+    Shared(Delivery),
+}
 
 struct Conn<E> {
     proto: Proto,
@@ -406,12 +421,25 @@ impl<E: Executor> Conn<E> {
         if let Some(on_request) = &self.config.on_request {
             request = on_request(request);
         }
-        let results = self
-            .executor
-            .execute_stream(request, Some(data))
-            .enumerate()
-            .map(|(i, response)| Some((response, i == 0)))
-            .chain(stream::once(async { None }));
+        let shared = self.config.sharing.clone().and_then(|sharing| {
+            let viewer = data.get(&std::any::TypeId::of::<schema::Viewer>())?.downcast_ref::<schema::Viewer>()?;
+            Some((sharing, schema::events::sharing::share_key(&request, viewer)?))
+        });
+        let results = match shared {
+            None => self
+                .executor
+                .execute_stream(request, Some(data))
+                .enumerate()
+                .map(|(i, response)| OpItem::Own(response, i == 0))
+                .boxed(),
+            Some((sharing, key)) => {
+                let admission = Arc::new(Admission::default());
+                let own = self.executor.execute_stream(request.data(admission.clone()), Some(data));
+                stream::once(share_once_admitted(own, admission, sharing, key)).flatten().boxed()
+            }
+        }
+        .map(Some)
+        .chain(stream::once(async { None }));
         let (results, handle) = stream::abortable(results);
         let id: Arc<str> = id.into();
         let tag = id.clone();
@@ -430,9 +458,24 @@ impl<E: Executor> Conn<E> {
         Ok(())
     }
 
-    async fn on_op(&mut self, socket: &mut WebSocket, id: Arc<str>, event: Option<(Response, bool)>) -> Flow {
+    async fn on_op(&mut self, socket: &mut WebSocket, id: Arc<str>, event: Option<OpItem>) -> Flow {
+        let ty = match self.proto {
+            Proto::Transport => "next",
+            Proto::Legacy => "data",
+        };
         match event {
-            Some((response, first)) => {
+            Some(OpItem::Shared(Delivery::Next(payload))) => {
+                self.delivered += 1;
+                self.write(socket, Message::Text(frame(&id, ty, &payload).into())).await
+            }
+            Some(OpItem::Shared(Delivery::Lagged)) => {
+                // Cut off for falling behind (`super::shared`): say so, then the operation is over.
+                self.active.remove(&id);
+                let payload = lagged_payload();
+                self.write(socket, Message::Text(frame(&id, ty, &payload).into())).await?;
+                self.send(socket, complete(&id)).await
+            }
+            Some(OpItem::Own(response, first)) => {
                 if first && self.proto == Proto::Transport && is_request_error(&response) {
                     // graphql-ws: a document that cannot run gets one `error` and no `complete`.
                     if let Some(handle) = self.active.remove(&id) {
@@ -442,10 +485,6 @@ impl<E: Executor> Conn<E> {
                         .send(socket, Out { id: Some(&id), ty: "error", payload: Some(&response.errors) })
                         .await;
                 }
-                let ty = match self.proto {
-                    Proto::Transport => "next",
-                    Proto::Legacy => "data",
-                };
                 self.delivered += 1;
                 self.send(socket, Out { id: Some(&id), ty, payload: Some(&response) }).await
             }
@@ -477,6 +516,52 @@ impl<E: Executor> Conn<E> {
                 Err(Exit::Close(1013, "Client is too slow".into()))
             }
         }
+    }
+}
+
+/// `{"id":…,"type":…,"payload":…}` around an already serialised payload.
+fn frame(id: &str, ty: &str, payload: &str) -> String {
+    let id = serde_json::to_string(id).unwrap_or_else(|_| "\"\"".to_owned());
+    let mut text = String::with_capacity(payload.len() + id.len() + ty.len() + 32);
+    text.push_str("{\"id\":");
+    text.push_str(&id);
+    text.push_str(",\"type\":\"");
+    text.push_str(ty);
+    text.push_str("\",\"payload\":");
+    text.push_str(payload);
+    text.push('}');
+    text
+}
+
+/// The result a subscriber cut off for falling behind gets last.
+fn lagged_payload() -> String {
+    let message =
+        "this subscriber fell behind and was dropped: resume with `events(after: <the last cursor you received>)`";
+    serde_json::json!({ "data": null, "errors": [{ "message": message, "extensions": { "code": Code::Conflict.as_str() } }] })
+        .to_string()
+}
+
+/// Runs `own` until it is admitted; then, if it has produced nothing yet, hands it to the shared executions
+/// (joining the running one for `key`, or becoming it). A refusal, or a first result before admission, stays
+/// this operation's own.
+async fn share_once_admitted(
+    mut own: BoxStream<'static, Response>,
+    admission: Arc<Admission>,
+    sharing: Arc<Sharing>,
+    key: schema::events::sharing::ShareKey,
+) -> BoxStream<'static, OpItem> {
+    let first = std::future::poll_fn(|cx| match own.poll_next_unpin(cx) {
+        std::task::Poll::Ready(item) => std::task::Poll::Ready(Some(item)),
+        std::task::Poll::Pending if admission.admitted() => std::task::Poll::Ready(None),
+        std::task::Poll::Pending => std::task::Poll::Pending,
+    })
+    .await;
+    match first {
+        Some(Some(response)) => stream::once(async move { OpItem::Own(response, true) })
+            .chain(own.map(|response| OpItem::Own(response, false)))
+            .boxed(),
+        Some(None) => stream::empty().boxed(),
+        None => sharing.join(key, own).map(OpItem::Shared).boxed(),
     }
 }
 

@@ -9,6 +9,7 @@
 pub mod listener;
 pub mod outbox;
 pub mod resume;
+pub mod sharing;
 pub mod subscription;
 pub mod types;
 pub mod updates;

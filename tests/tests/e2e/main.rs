@@ -30,6 +30,7 @@ mod presence;
 mod production;
 mod rate_limits;
 mod segments;
+mod shared_subscriptions;
 mod sse;
 mod sse_single;
 mod statements;

@@ -67,7 +67,12 @@ async fn one_stream_carries_every_operation_of_a_reservation() {
     let app = TestApp::spawn().await;
     let conv = a_conversation(&app).await;
     // A reservation needs a credential; the token comes back as text.
-    assert_eq!(reserve(&app, None).await.status().as_u16(), 401);
+    let refused = reserve(&app, None).await;
+    assert_eq!(refused.status().as_u16(), 401);
+    assert_eq!(refused.headers()["www-authenticate"], "Bearer realm=\"parlor\"");
+    let refused = reserve(&app, Some("not-a-token")).await;
+    assert_eq!(refused.status().as_u16(), 401);
+    assert!(refused.headers()["www-authenticate"].to_str().is_ok_and(|c| c.contains("invalid_token")));
     let r = reserve(&app, Some(&app.key("acme"))).await;
     assert_eq!(r.status().as_u16(), 201);
     assert!(r.headers()["content-type"].to_str().is_ok_and(|c| c.starts_with("text/plain")));
