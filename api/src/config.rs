@@ -263,7 +263,7 @@ pub struct Serve {
         value_parser = clap::value_parser!(u32).range(16..=1_000_000))]
     pub event_buffer: u32,
 
-    /// WebSocket subscribers of the same live subscription (same document, variables and visibility) share one
+    /// Subscribers of the same live subscription (same document, variables and visibility; WebSocket or SSE) share one
     /// execution and one serialised result per event (`true`); `false` runs each subscription on its own.
     #[arg(long, env = "PARLOR_SHARE_SUBSCRIPTIONS", default_value_t = true, action = clap::ArgAction::Set)]
     pub share_subscriptions: bool,

@@ -88,7 +88,10 @@ fn describe() {
     describe_counter!(m::DB_UNAVAILABLE, "Database operations that found no connection (503 UNAVAILABLE)");
     describe_gauge!(m::WS_CONNECTIONS, "Open WebSocket connections");
     describe_gauge!(m::WS_SUBSCRIPTIONS, "Active WebSocket subscriptions");
-    describe_gauge!(m::SHARED_EXECUTIONS, "Executions shared by WebSocket subscribers of the same live subscription");
+    describe_gauge!(
+        m::SHARED_EXECUTIONS,
+        "Executions shared by subscribers of the same live subscription (WebSocket and SSE)"
+    );
     describe_counter!(m::WS_SUBSCRIPTIONS_STARTED, "WebSocket subscriptions started");
     describe_counter!(m::EVENTS_PUBLISHED, "Events committed by this instance and published");
     describe_counter!(m::EVENTS_DELIVERED, "Events delivered to live subscribers (one per subscriber)");

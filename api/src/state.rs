@@ -26,7 +26,7 @@ pub struct AppState {
     pub graphiql: Option<GraphiqlHeaders>,
     /// Rate limits (none with `--rate-limit off`).
     pub rates: Option<Arc<crate::rate::Rates>>,
-    /// Shared executions of live subscriptions over WebSocket (`http::shared`; none with
+    /// Shared executions of live subscriptions, WebSocket and SSE (`http::shared`; none with
     /// `--share-subscriptions false`).
     pub sharing: Option<Arc<crate::http::Sharing>>,
     /// Event-stream reservations of the graphql-sse single connection mode (`http::sse_single`).

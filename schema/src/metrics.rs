@@ -22,9 +22,9 @@ pub const DB_UNAVAILABLE: &str = "parlor_db_unavailable_total";
 pub const WS_CONNECTIONS: &str = "parlor_ws_connections";
 /// Gauge: active subscriptions (operations) over WebSocket.
 pub const WS_SUBSCRIPTIONS: &str = "parlor_ws_subscriptions";
-/// Gauge: executions shared by WebSocket subscribers of the same live subscription (`api::http::shared`); each
-/// serves one or more of the `parlor_ws_subscriptions`.
-pub const SHARED_EXECUTIONS: &str = "parlor_ws_shared_executions";
+/// Gauge: executions shared by subscribers of the same live subscription, over WebSocket and event streams
+/// (`api::http::shared`); each serves one or more subscribers.
+pub const SHARED_EXECUTIONS: &str = "parlor_shared_executions";
 /// Counter: subscriptions started over WebSocket.
 pub const WS_SUBSCRIPTIONS_STARTED: &str = "parlor_ws_subscriptions_started_total";
 /// Counter: events committed by this instance and handed to the bus.

@@ -14,6 +14,7 @@
 
 use async_graphql::Response;
 use futures::stream::{self, BoxStream, StreamExt};
+use schema::events::resume::Resume;
 use schema::events::sharing::ShareKey;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -26,10 +27,18 @@ pub const QUEUE: usize = 256;
 
 /// What a subscriber of a shared execution receives.
 pub enum Delivery {
-    /// A result, as the JSON of a GraphQL response, shared by every subscriber.
-    Next(Arc<str>),
+    /// A result, shared by every subscriber.
+    Next(Arc<Payload>),
     /// It fell [`QUEUE`] results behind and was cut off; nothing follows.
     Lagged,
+}
+
+/// A result serialised once.
+pub struct Payload {
+    /// The JSON of the GraphQL response.
+    pub json: Box<str>,
+    /// The outbox cursor of the last stored event the execution delivered (Server-Sent Events write it as `id`).
+    pub cursor: Option<String>,
 }
 
 /// The running shared executions of this instance, by key.
@@ -54,20 +63,26 @@ struct State {
 }
 
 struct Subscriber {
-    tx: mpsc::Sender<Arc<str>>,
+    tx: mpsc::Sender<Arc<Payload>>,
     lagged: Arc<AtomicBool>,
 }
 
 impl Sharing {
     /// Subscribes to the running execution for `key`, dropping `own`; or, if none runs, makes `own` (an admitted
-    /// execution that has produced nothing yet) the shared one.
-    pub fn join(self: &Arc<Self>, key: ShareKey, own: BoxStream<'static, Response>) -> BoxStream<'static, Delivery> {
+    /// execution that has produced nothing yet) the shared one. `resume` is the one in `own`'s request data: it
+    /// gives each result's cursor.
+    pub fn join(
+        self: &Arc<Self>,
+        key: ShareKey,
+        own: BoxStream<'static, Response>,
+        resume: Arc<Resume>,
+    ) -> BoxStream<'static, Delivery> {
         let (tx, rx) = mpsc::channel(QUEUE);
         let lagged = Arc::new(AtomicBool::new(false));
         let subscriber = Subscriber { tx, lagged: lagged.clone() };
         let Ok(mut running) = self.running.lock() else {
             // A poisoned registry: run on its own (still one serialisation per result).
-            return own.map(|resp| Delivery::Next(serialise(&resp))).boxed();
+            return own.map(move |resp| Delivery::Next(serialise(&resp, &resume))).boxed();
         };
         // Arcs upgraded under the lock are dropped after it: the last one's `Drop` takes the lock itself.
         let existing = running.get(&key).and_then(Weak::upgrade);
@@ -78,7 +93,7 @@ impl Sharing {
                 ::metrics::gauge!(schema::metrics::SHARED_EXECUTIONS).increment(1);
                 shared.add(&subscriber);
                 running.insert(key, Arc::downgrade(&shared));
-                let driver = tokio::spawn(drive(own, Arc::downgrade(&shared)));
+                let driver = tokio::spawn(drive(own, resume, Arc::downgrade(&shared)));
                 if let Ok(mut s) = shared.state.lock() {
                     s.driver = Some(driver.abort_handle());
                 }
@@ -105,7 +120,7 @@ impl Shared {
     }
 
     /// Queues a result for every subscriber; those whose queue is full are cut off. Returns how many got it.
-    fn send(&self, json: &Arc<str>) -> usize {
+    fn send(&self, json: &Arc<Payload>) -> usize {
         let Ok(mut s) = self.state.lock() else { return 0 };
         s.subscribers.retain(|sub| match sub.tx.try_send(json.clone()) {
             Ok(()) => true,
@@ -150,9 +165,9 @@ impl Drop for Shared {
 }
 
 /// Runs the shared execution, serialising each result once for every subscriber.
-async fn drive(mut results: BoxStream<'static, Response>, shared: Weak<Shared>) {
+async fn drive(mut results: BoxStream<'static, Response>, resume: Arc<Resume>, shared: Weak<Shared>) {
     while let Some(resp) = results.next().await {
-        let json = serialise(&resp);
+        let json = serialise(&resp, &resume);
         // Held only between awaits: the subscribers, not the driver, keep the execution alive.
         let Some(s) = shared.upgrade() else { return };
         let got = s.send(&json);
@@ -167,7 +182,11 @@ async fn drive(mut results: BoxStream<'static, Response>, shared: Weak<Shared>) 
 }
 
 /// One subscriber's results: its queue, then [`Delivery::Lagged`] if it was cut off.
-fn receive(shared: Arc<Shared>, rx: mpsc::Receiver<Arc<str>>, lagged: Arc<AtomicBool>) -> BoxStream<'static, Delivery> {
+fn receive(
+    shared: Arc<Shared>,
+    rx: mpsc::Receiver<Arc<Payload>>,
+    lagged: Arc<AtomicBool>,
+) -> BoxStream<'static, Delivery> {
     stream::unfold(Some((shared, rx, lagged)), |state| async move {
         let (shared, mut rx, lagged) = state?;
         match rx.recv().await {
@@ -182,8 +201,9 @@ fn receive(shared: Arc<Shared>, rx: mpsc::Receiver<Arc<str>>, lagged: Arc<Atomic
     .boxed()
 }
 
-fn serialise(resp: &Response) -> Arc<str> {
-    match serde_json::to_string(resp) {
+/// A result serialised once, with the cursor its execution recorded for it.
+fn serialise(resp: &Response, resume: &Resume) -> Arc<Payload> {
+    let json = match serde_json::to_string(resp) {
         Ok(json) => json.into(),
         Err(e) => {
             tracing::error!(error = %e, "could not serialize a subscription result");
@@ -192,5 +212,14 @@ fn serialise(resp: &Response) -> Arc<str> {
                 .to_string()
                 .into()
         }
-    }
+    };
+    Arc::new(Payload { json, cursor: resume.last() })
+}
+
+/// The result a subscriber cut off for falling behind gets last.
+pub fn lagged_json() -> String {
+    let message =
+        "this subscriber fell behind and was dropped: resume with `events(after: <the last cursor you received>)`";
+    let code = schema::error::Code::Conflict.as_str();
+    serde_json::json!({ "data": null, "errors": [{ "message": message, "extensions": { "code": code } }] }).to_string()
 }

@@ -21,6 +21,7 @@
 use super::graphql::Prepared;
 use super::metering::Meter;
 use super::negotiate::MediaType;
+use super::shared::Delivery;
 use crate::state::AppState;
 use async_graphql::Response as GqlResponse;
 use axum::body::{Body, Bytes};
@@ -70,6 +71,13 @@ pub(super) async fn respond(
         limiter_key = Some((rates.limiter.clone(), key));
     }
     let admission = Arc::new(Admission::default());
+    // A live subscription that does not replay may share its execution with the same ones (`super::shared`).
+    let shared = match (&app.sharing, &prepared.viewer) {
+        (Some(sharing), Some(viewer)) if prepared.subscription && !resume.resumes() => {
+            schema::events::sharing::share_key(&prepared.req, viewer).map(|key| (sharing.clone(), key))
+        }
+        _ => None,
+    };
     let schema = if prepared.introspection_only { &app.introspection } else { &app.schema };
     let mut results = schema.execute_stream(prepared.req.data(admission.clone()).data(resume.clone())).boxed();
     // Until the operation is admitted, or its first result (a refusal among them) is there.
@@ -81,6 +89,20 @@ pub(super) async fn respond(
     .await;
     let mut queue = VecDeque::new();
     let mut done = false;
+    let results = match (&first, shared) {
+        (None, Some((sharing, key))) => sharing
+            .join(key, results, resume.clone())
+            .map(|delivery| match delivery {
+                Delivery::Next(payload) => next_json(&payload.json, payload.cursor.as_deref()),
+                Delivery::Lagged => next_event(&super::shared::lagged_json()),
+            })
+            .boxed(),
+        _ => {
+            let resume = resume.clone();
+            // The cursor is read once the result is there: the execution records it before yielding.
+            results.map(move |resp| next(&resp, resume.last().as_deref())).boxed()
+        }
+    };
     match first {
         Some(Some(resp)) => {
             if let Some(refusal) = super::graphql::refused_before_execution(&resp, media, meter, stats) {
@@ -118,7 +140,6 @@ pub(super) async fn respond(
         expires,
         shutdown: app.shutdown.subscribe(),
         written: Instant::now(),
-        resume,
         _hold: hold.map(|h| Box::new(h) as Box<dyn std::any::Any + Send>),
     };
     let mut resp = Body::from_stream(events(live)).into_response();
@@ -135,7 +156,8 @@ struct Live {
     queue: VecDeque<Bytes>,
     /// `complete` is queued or sent: nothing more after the queue.
     done: bool,
-    results: BoxStream<'static, GqlResponse>,
+    /// Each result as its `next` event.
+    results: BoxStream<'static, Bytes>,
     check: Option<super::ws::Check>,
     /// Results sent since the last check.
     delivered: u64,
@@ -144,8 +166,6 @@ struct Live {
     shutdown: watch::Receiver<bool>,
     /// When the last event or comment was handed to the body (the keep-alive counts from there).
     written: Instant,
-    /// The cursor of the last stored event delivered, written as each `next`'s `id` when it moves.
-    resume: Arc<Resume>,
     _hold: Option<Box<dyn std::any::Any + Send>>,
     _presence: Option<schema::presence::PresenceGuard>,
 }
@@ -165,9 +185,8 @@ fn events(live: Live) -> impl Stream<Item = Result<Bytes, Infallible>> + Send + 
                     live.queue.push_back(Bytes::from_static(b":\n\n"));
                 }
                 item = live.results.next() => match item {
-                    Some(resp) => {
+                    Some(event) => {
                         live.delivered += 1;
-                        let event = next(&resp, live.resume.last().as_deref());
                         live.queue.push_back(event);
                     }
                     None => live.finish(None),
@@ -206,15 +225,19 @@ impl Live {
 /// the last stored event delivered as its `id` (an event without `id` leaves the client's last id as it was).
 fn next(resp: &GqlResponse, id: Option<&str>) -> Bytes {
     match serde_json::to_string(resp) {
-        Ok(json) => match id {
-            Some(id) => Bytes::from(format!("event: next\nid: {id}\ndata: {json}\n\n")),
-            None => next_event(&json),
-        },
+        Ok(json) => next_json(&json, id),
         Err(e) => {
             tracing::error!(error = %e, "could not serialize a result for an event stream");
             let body = serde_json::json!({ "errors": [{ "message": "internal error", "extensions": { "code": Code::Internal.as_str() } }] });
             next_event(&body.to_string())
         }
+    }
+}
+
+fn next_json(json: &str, id: Option<&str>) -> Bytes {
+    match id {
+        Some(id) => Bytes::from(format!("event: next\nid: {id}\ndata: {json}\n\n")),
+        None => next_event(json),
     }
 }
 

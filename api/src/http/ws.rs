@@ -20,9 +20,11 @@
 //! | `ping` | `pong` with the same payload (also before init) | same |
 //! | server shutting down (SIGTERM/SIGINT) | close 1001 | close 1001 |
 //!
-//! Buffering: none of our own. The connection is one task that writes every message before it polls the operations
-//! again, so a slow reader pushes back on its subscriptions' sources (bounded channels / broadcast lag) instead of
-//! queueing in this process. A message that cannot be written within `write_timeout` closes the connection with
+//! Buffering: the connection is one task that writes every message before it polls the operations again, so a
+//! slow reader pushes back on its subscriptions' sources (the bus's broadcast, or a shared execution's queue of
+//! `super::shared::QUEUE` results; both cut a subscriber that falls behind off with an error) instead of queueing
+//! without bound in this process. Live subscriptions of the same document, variables and visibility share one
+//! execution (`super::shared`). A message that cannot be written within `write_timeout` closes the connection with
 //! 1013 "Client is too slow" (best effort: a stuck socket is then dropped). WebSocket-level pings every `keepalive`
 //! drop peers that answer nothing for a whole interval (like the graphql-ws server's `keepAlive`).
 //!
@@ -39,6 +41,7 @@ use futures::future::BoxFuture;
 use futures::stream::{self, AbortHandle, BoxStream, SelectAll, StreamExt};
 use schema::admission::Admission;
 use schema::error::Code;
+use schema::events::resume::Resume;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use std::borrow::Cow;
@@ -434,8 +437,10 @@ impl<E: Executor> Conn<E> {
                 .boxed(),
             Some((sharing, key)) => {
                 let admission = Arc::new(Admission::default());
-                let own = self.executor.execute_stream(request.data(admission.clone()), Some(data));
-                stream::once(share_once_admitted(own, admission, sharing, key)).flatten().boxed()
+                let resume = Arc::new(Resume::default());
+                let request = request.data(admission.clone()).data(resume.clone());
+                let own = self.executor.execute_stream(request, Some(data));
+                stream::once(share_once_admitted(own, admission, resume, sharing, key)).flatten().boxed()
             }
         }
         .map(Some)
@@ -466,12 +471,12 @@ impl<E: Executor> Conn<E> {
         match event {
             Some(OpItem::Shared(Delivery::Next(payload))) => {
                 self.delivered += 1;
-                self.write(socket, Message::Text(frame(&id, ty, &payload).into())).await
+                self.write(socket, Message::Text(frame(&id, ty, &payload.json).into())).await
             }
             Some(OpItem::Shared(Delivery::Lagged)) => {
                 // Cut off for falling behind (`super::shared`): say so, then the operation is over.
                 self.active.remove(&id);
-                let payload = lagged_payload();
+                let payload = super::shared::lagged_json();
                 self.write(socket, Message::Text(frame(&id, ty, &payload).into())).await?;
                 self.send(socket, complete(&id)).await
             }
@@ -533,20 +538,13 @@ fn frame(id: &str, ty: &str, payload: &str) -> String {
     text
 }
 
-/// The result a subscriber cut off for falling behind gets last.
-fn lagged_payload() -> String {
-    let message =
-        "this subscriber fell behind and was dropped: resume with `events(after: <the last cursor you received>)`";
-    serde_json::json!({ "data": null, "errors": [{ "message": message, "extensions": { "code": Code::Conflict.as_str() } }] })
-        .to_string()
-}
-
 /// Runs `own` until it is admitted; then, if it has produced nothing yet, hands it to the shared executions
 /// (joining the running one for `key`, or becoming it). A refusal, or a first result before admission, stays
 /// this operation's own.
 async fn share_once_admitted(
     mut own: BoxStream<'static, Response>,
     admission: Arc<Admission>,
+    resume: Arc<Resume>,
     sharing: Arc<Sharing>,
     key: schema::events::sharing::ShareKey,
 ) -> BoxStream<'static, OpItem> {
@@ -561,7 +559,7 @@ async fn share_once_admitted(
             .chain(own.map(|response| OpItem::Own(response, false)))
             .boxed(),
         Some(None) => stream::empty().boxed(),
-        None => sharing.join(key, own).map(OpItem::Shared).boxed(),
+        None => sharing.join(key, own, resume).map(OpItem::Shared).boxed(),
     }
 }
 

@@ -45,6 +45,11 @@ impl Resume {
         (id > 0).then(|| encode_cursor(id))
     }
 
+    /// Whether the stream replays from a client's cursor before it goes live.
+    pub fn resumes(&self) -> bool {
+        self.after.is_some()
+    }
+
     /// The client's cursor, if it resumes.
     pub(crate) fn resumes_after(&self) -> Option<i64> {
         self.after

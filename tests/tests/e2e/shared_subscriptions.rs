@@ -4,6 +4,7 @@
 use crate::api_keys::create_key;
 use crate::harness::TestApp;
 use crate::metrics::{sample, scrape};
+use crate::sse::{Events, post_sse};
 use crate::ws::Ws;
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -33,7 +34,7 @@ async fn conversation_of_bot(app: &TestApp, bot: &Value) -> Value {
 }
 
 async fn shared_executions(app: &TestApp) -> f64 {
-    sample(&scrape(app).await, "parlor_ws_shared_executions", &[]).unwrap_or(0.0)
+    sample(&scrape(app).await, "parlor_shared_executions", &[]).unwrap_or(0.0)
 }
 
 #[tokio::test]
@@ -132,4 +133,31 @@ async fn without_sharing_every_subscriber_runs_its_own_execution() {
     send(&app, &acme, &conv, "alone").await;
     assert_eq!(content(&mut a).await, "alone");
     assert_eq!(content(&mut b).await, "alone");
+}
+
+#[tokio::test]
+async fn websocket_and_event_stream_subscribers_share_and_streams_keep_their_event_ids() {
+    let app = TestApp::spawn_with(&["--metrics-addr", "127.0.0.1:0"]).await;
+    let acme = app.key("acme");
+    let mut ws = subscribed(&app, &acme).await;
+    let resp = post_sse(&app, Some(&acme), DOC, json!({})).await;
+    assert_eq!(resp.status().as_u16(), 200);
+    let mut stream = Events::new(resp);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(shared_executions(&app).await, 1.0, "the stream joined the socket's execution");
+
+    let conv = app.query("{ conversations(first: 1) { nodes { id } } }", json!({})).await["conversations"]["nodes"][0]
+        ["id"]
+        .clone();
+    let mut ids = Vec::new();
+    for text in ["both", "again"] {
+        send(&app, &acme, &conv, text).await;
+        assert_eq!(content(&mut ws).await, text);
+        let event = stream.next().await.expect("a next event");
+        assert_eq!(event.kind, "next", "{event:?}");
+        let result: Value = serde_json::from_str(&event.data).expect("JSON");
+        assert_eq!(result["data"]["messageAdded"]["content"], text);
+        ids.push(event.id.unwrap_or_else(|| panic!("a stored event carries an id: {}", event.data)));
+    }
+    assert_ne!(ids[0], ids[1], "each event its own cursor");
 }

@@ -76,7 +76,12 @@ impl Events {
 }
 
 /// `POST /graphql` asking for an event stream, with this credential.
-async fn post_sse(app: &TestApp, credential: Option<&str>, query: &str, variables: Value) -> reqwest::Response {
+pub(crate) async fn post_sse(
+    app: &TestApp,
+    credential: Option<&str>,
+    query: &str,
+    variables: Value,
+) -> reqwest::Response {
     let mut req = app
         .client()
         .post(format!("{}/graphql", app.url))
