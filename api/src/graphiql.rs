@@ -172,22 +172,27 @@ fn page_on(endpoint: &str, default_headers: &str, today: NaiveDate) -> Html<Stri
   try {{ pane = localStorage.getItem(paneKey); }} catch (e) {{}}
   if (pane === null) pane = explorer.title;
   // GraphiQL 4 learns its plugins after its first render, and its `visiblePlugin` prop then marks a pane visible
-  // without opening it; so the pane is opened as a user would, by its sidebar button, once that exists.
-  var tries = 0;
-  (function openPane() {{
-    if (!pane) return;
-    var buttons = document.getElementById("graphiql").querySelectorAll("button[aria-label]");
-    for (var i = 0; i < buttons.length; i++) {{
+  // without opening it; so the pane is opened as a user would, by its sidebar button, once that is rendered.
+  var root = document.getElementById("graphiql");
+  function openPane() {{
+    // The explorer focuses (and scrolls to) its first argument input unless a text area has the focus: the
+    // query editor gets it first, where a user starts typing anyway.
+    var editor = root.querySelector(".graphiql-query-editor textarea");
+    var buttons = root.querySelectorAll("button[aria-label]");
+    for (var i = 0; editor && i < buttons.length; i++) {{
       if (buttons[i].getAttribute("aria-label") !== "Show " + pane) continue;
-      // The explorer focuses (and scrolls to) its first argument input unless a text area has the focus: give
-      // it to the query editor, where a user starts typing anyway.
-      var editor = document.querySelector(".graphiql-query-editor textarea");
-      if (editor) editor.focus();
-      return buttons[i].click();
+      editor.focus();
+      buttons[i].click();
+      return true;
     }}
-    if (++tries < 200) setTimeout(openPane, 50);
-  }})();
-  ReactDOM.createRoot(document.getElementById("graphiql")).render(
+    return false;
+  }}
+  if (pane) {{
+    var watch = new MutationObserver(function () {{ if (openPane()) watch.disconnect(); }});
+    watch.observe(root, {{ childList: true, subtree: true }});
+    setTimeout(function () {{ watch.disconnect(); }}, 30000);
+  }}
+  ReactDOM.createRoot(root).render(
     React.createElement(GraphiQL, {{
       fetcher: fetcher,
       plugins: [explorer],

@@ -51,6 +51,9 @@ async fn graphiql_runs_offline_with_the_explorer_and_example_tabs() {
     for field in ["workspace", "conversations", "contacts", "conversationMetrics", "ticketMetrics"] {
         assert!(fields.as_str().is_some_and(|f| f.contains(field)), "{field} in {fields}");
     }
+    // The explorer has not taken the focus (it grabs it for an argument input unless a text area has it).
+    let focus = "!!(document.activeElement && document.activeElement.closest('.graphiql-query-editor'))";
+    assert_eq!(browser.eval(focus).await, json!(true), "the query editor has the focus");
 
     // Two example tabs instead of the welcome text; the first is open and runs with data.
     assert_eq!(browser.eval(TABS).await, json!(["Inbox", "FirstResponseByChannel"]));
