@@ -17,6 +17,15 @@ REACT_DOM_VERSION="18.3.1"
 # (graphiql 5 excludes dist/index.umd.* from the package). The bundle already
 # contains graphql-ws, so no separate graphql-ws file is needed.
 GRAPHIQL_VERSION="4.1.2"
+# @graphiql/plugin-explorer 4.0.6: last 4.x, peer @graphiql/react ^0.34 (what
+# graphiql 4.1.2 bundles); ships dist/index.umd.js, which reads the globals
+# React, GraphiQL.React and GraphiQL.GraphQL and defines GraphiQLPluginExplorer
+# (5.x is for graphiql 5, ESM only). Its bundle contains graphiql-explorer
+# 0.9.0 (its only dependency, "^0.9.0", of which 0.9.0 is the only release);
+# that package is fetched only for its LICENSE, and plugin-explorer's tarball
+# has none (package.json says MIT; the monorepo's licence is graphiql's).
+EXPLORER_VERSION="4.0.6"
+GRAPHIQL_EXPLORER_VERSION="0.9.0"
 # -----------------------------------------------------------------------------
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -43,6 +52,8 @@ fetch() {
 fetch react "$REACT_VERSION"
 fetch react-dom "$REACT_DOM_VERSION"
 fetch graphiql "$GRAPHIQL_VERSION"
+fetch @graphiql/plugin-explorer "$EXPLORER_VERSION"
+fetch graphiql-explorer "$GRAPHIQL_EXPLORER_VERSION"
 
 # Stage everything first so a failure leaves the old assets untouched.
 STAGE="$WORK/stage"
@@ -53,6 +64,16 @@ ASSETS=(
   "react-dom.production.min.js|react-dom|umd/react-dom.production.min.js"
   "graphiql.min.js|graphiql|graphiql.min.js"
   "graphiql.min.css|graphiql|graphiql.min.css"
+  "plugin-explorer.umd.js|@graphiql/plugin-explorer|dist/index.umd.js"
+  "plugin-explorer.css|@graphiql/plugin-explorer|dist/style.css"
+)
+# package | licence file in api/assets/graphiql/licenses/ | where it comes from
+LICENSES=(
+  "react|react.LICENSE|react/LICENSE"
+  "react-dom|react-dom.LICENSE|react-dom/LICENSE"
+  "graphiql|graphiql.LICENSE|graphiql/LICENSE"
+  "@graphiql/plugin-explorer|graphiql.LICENSE|graphiql/LICENSE"
+  "graphiql-explorer|graphiql-explorer.LICENSE|graphiql-explorer/LICENSE"
 )
 for entry in "${ASSETS[@]}"; do
   IFS='|' read -r file pkg src <<<"$entry"
@@ -62,11 +83,21 @@ for entry in "${ASSETS[@]}"; do
   fi
   cp "$WORK/$pkg/package/$src" "$STAGE/$file"
 done
-for pkg in react react-dom graphiql; do
-  cp "$WORK/$pkg/package/LICENSE" "$STAGE/licenses/$pkg.LICENSE"
+for entry in "${LICENSES[@]}"; do
+  IFS='|' read -r _ file src <<<"$entry"
+  cp "$WORK/${src%%/LICENSE}/package/LICENSE" "$STAGE/licenses/$file"
 done
 
 pkg_field() { node -p "require(process.argv[1]).$2" "$WORK/$1/package/package.json"; }
+license_of() {
+  local l p f
+  for l in "${LICENSES[@]}"; do
+    IFS='|' read -r p f _ <<<"$l"
+    if [[ "$p" == "$1" ]]; then echo "$f"; return; fi
+  done
+  echo "error: no licence listed for $1" >&2
+  exit 1
+}
 pack_field() { node -p "require(process.argv[1])[0].$2" "$WORK/$1/pack.json"; }
 
 {
@@ -82,14 +113,15 @@ pack_field() { node -p "require(process.argv[1])[0].$2" "$WORK/$1/pack.json"; }
     IFS='|' read -r file pkg src <<<"$entry"
     sum="$(sha256sum "$STAGE/$file" | cut -d' ' -f1)"
     bytes="$(wc -c <"$STAGE/$file" | tr -d ' ')"
-    echo "| \`$file\` | \`$pkg\` (\`$src\`) | $(pkg_field "$pkg" version) | $bytes | \`$sum\` | $(pkg_field "$pkg" license) (\`licenses/$pkg.LICENSE\`) |"
+    lic="$(license_of "$pkg")"
+    echo "| \`$file\` | \`$pkg\` (\`$src\`) | $(pkg_field "$pkg" version) | $bytes | \`$sum\` | $(pkg_field "$pkg" license) (\`licenses/$lic\`) |"
   done
   echo
   echo "## npm tarballs"
   echo
   echo "| package | tarball | integrity |"
   echo "| --- | --- | --- |"
-  for pkg in react react-dom graphiql; do
+  for pkg in react react-dom graphiql @graphiql/plugin-explorer graphiql-explorer; do
     echo "| \`$pkg\` | \`$(pack_field "$pkg" filename)\` | \`$(pack_field "$pkg" integrity)\` |"
   done
   echo
@@ -106,6 +138,14 @@ pack_field() { node -p "require(process.argv[1])[0].$2" "$WORK/$1/pack.json"; }
   echo "  \`licenses/graphiql.LICENSE\` is graphiql's own."
   echo "- GraphiQL ${GRAPHIQL_VERSION} is the last release shipping a UMD bundle; 5.x is ESM only."
   echo "- React ${REACT_VERSION} is from the last major shipping UMD builds."
+  echo "- \`plugin-explorer.umd.js\` is \`@graphiql/plugin-explorer\`'s UMD build: loaded after"
+  echo "  \`graphiql.min.js\`, it reads the globals \`React\`, \`GraphiQL.React\` and \`GraphiQL.GraphQL\`"
+  echo "  and defines \`GraphiQLPluginExplorer.explorerPlugin()\`. ${EXPLORER_VERSION} is the last 4.x"
+  echo "  (peer \`@graphiql/react\` ^0.34, the one graphiql ${GRAPHIQL_VERSION} bundles); 5.x needs GraphiQL 5."
+  echo "  It bundles \`graphiql-explorer\` ${GRAPHIQL_EXPLORER_VERSION} (MIT, \`licenses/graphiql-explorer.LICENSE\`,"
+  echo "  from that package's tarball, listed above for its licence only). The plugin's tarball has no"
+  echo "  LICENSE file; its \`package.json\` says MIT and it comes from the graphiql monorepo, whose"
+  echo "  licence is \`licenses/graphiql.LICENSE\`."
 } >"$STAGE/MANIFEST.md"
 
 mkdir -p "$DEST/licenses"

@@ -132,7 +132,14 @@ async fn graphiql_is_served_offline_to_browsers() {
         assert!(html.contains("/graphiql/assets/graphiql.min.js"), "{path}");
         assert!(!html.contains("unpkg.com") && !html.contains("cdn."), "GraphiQL must not load from a CDN");
     }
-    for asset in ["graphiql.min.js", "graphiql.min.css", "react.production.min.js", "react-dom.production.min.js"] {
+    for asset in [
+        "graphiql.min.js",
+        "graphiql.min.css",
+        "react.production.min.js",
+        "react-dom.production.min.js",
+        "plugin-explorer.umd.js",
+        "plugin-explorer.css",
+    ] {
         let r = app.client().get(format!("{}/graphiql/assets/{asset}", app.url)).send().await.expect("asset");
         assert_eq!(r.status().as_u16(), 200, "{asset}");
         assert!(r.bytes().await.expect("bytes").len() > 1000);

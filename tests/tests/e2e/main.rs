@@ -1,6 +1,7 @@
 //! End-to-end tests: each starts the real `parlor` binary over its own database and talks HTTP to it.
 //! Run on SQLite by default; with `DATABASE_URL=postgres://…` on PostgreSQL.
 
+mod cdp;
 mod credentials;
 mod harness;
 
@@ -15,6 +16,7 @@ mod delivery;
 mod directory;
 mod errors;
 mod filters;
+mod graphiql;
 mod http;
 mod identity_provider;
 mod inbound;
